@@ -1,0 +1,77 @@
+# xiangcun — build, run and test. `make run` and `make test` are the two
+# commands a new machine needs (both install what is missing first).
+
+CC       ?= cc
+PKGS     := libmicrohttpd sqlite3 libpq jansson libsodium liboath
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wformat=2 -fno-strict-aliasing -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+SRC      := $(sort $(wildcard src/*/*.c))
+LIB_SRC  := $(filter-out src/cli/%,$(SRC))
+CLI_SRC  := $(filter src/cli/%,$(SRC))
+
+BUILD    := build
+ASAN_DIR := build/asan
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+OBJ      = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
+
+.PHONY: all asan run test test-unit test-api test-browser deps test-deps bench clean
+
+all: $(BUILD)/xiangcun
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(ASAN_DIR)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/xiangcun: $(call OBJ,$(BUILD),$(SRC))
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+asan: $(ASAN_DIR)/xiangcun
+$(ASAN_DIR)/xiangcun: $(call OBJ,$(ASAN_DIR),$(SRC))
+	$(CC) $(CFLAGS) $(SAN) $^ $(LDLIBS) -o $@
+
+# Unit tests: one cmocka program per tests/unit/test_*.c, linked with the library objects.
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+UNIT_ASAN := $(patsubst tests/unit/%.c,$(ASAN_DIR)/tests/%,$(UNIT_SRC))
+
+$(BUILD)/tests/%: tests/unit/%.c $(call OBJ,$(BUILD),$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(ASAN_DIR)/tests/%: tests/unit/%.c $(call OBJ,$(ASAN_DIR),$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) $^ $(LDLIBS) -lcmocka -o $@
+
+unit-bins: $(UNIT_BIN)
+unit-asan-bins: $(UNIT_ASAN)
+
+deps:
+	@scripts/deps
+
+test-deps:
+	@scripts/deps test
+
+run: deps all
+	@build/xiangcun demo
+	@exec build/xiangcun serve
+
+test: test-deps
+	@$(MAKE) --no-print-directory all asan unit-bins unit-asan-bins
+	@tests/run-all
+
+bench:
+	@scripts/deps bench
+	@bench/run
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,69 @@
+/*
+** api.h: the handlers behind the routes in api/routes.c, one file per
+** resource (session.c, me.c, org.c, users.c, audit.c, settings.c,
+** system.c), and the shared helpers they use (common.c).
+*/
+#ifndef XC_API_H
+#define XC_API_H
+
+#include "http/http.h"
+#include "audit/audit.h"
+
+/* common.c */
+/* The half-open range [lo, hi) of tree paths inside the subtree at path
+** (paths hold only digits and '/', and '0' follows '/'), so subtree queries
+** use the path index on both back ends. */
+void scope_range(const char *path, char lo[256], char hi[256]);
+/* {"items":items,"total":total,"page":page,"per_page":per_page} */
+void reply_list(req *r, json_t *items, int64_t total, int64_t page, int64_t per_page);
+/* Audit context of the request. */
+audit_ctx api_ctx(const req *r);
+/* Begin a write transaction; the router rolls back when a handler fails. */
+int api_begin(req *r);
+int api_commit(req *r);
+/* Check the caller's own password (re-authentication before sensitive acts). */
+int api_reauth(req *r, const char *password);
+
+/* scope.c: scope functions used by the route table */
+int scope_org_param(req *r);
+int scope_user_param(req *r);
+int scope_body_org(req *r);
+int scope_body_parent(req *r);
+
+/* system.c */
+int h_healthz(req *r);
+int h_metrics(req *r);
+/* session.c */
+int h_login(req *r);
+int h_logout(req *r);
+/* me.c */
+int h_me(req *r);
+int h_me_password(req *r);
+int h_me_sessions(req *r);
+int h_me_session_delete(req *r);
+int h_me_tokens(req *r);
+int h_me_token_create(req *r);
+int h_me_token_delete(req *r);
+int h_me_totp_begin(req *r);
+int h_me_totp_confirm(req *r);
+int h_me_totp_disable(req *r);
+/* org.c */
+int h_org_list(req *r);
+int h_org_get(req *r);
+int h_org_create(req *r);
+int h_org_update(req *r);
+/* users.c */
+int h_users_list(req *r);
+int h_user_get(req *r);
+int h_user_create(req *r);
+int h_user_update(req *r);
+int h_user_password(req *r);
+int h_user_reveal(req *r);
+/* audit.c */
+int h_audit_list(req *r);
+int h_audit_csv(req *r);
+/* settings.c */
+int h_settings_get(req *r);
+int h_settings_update(req *r);
+
+#endif

@@ -1,0 +1,38 @@
+/* common.c: helpers shared by the API handlers (see api.h). */
+#include "api/api.h"
+#include "auth/password.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void scope_range(const char *path, char lo[256], char hi[256]) {
+    snprintf(lo, 256, "%s", path);
+    snprintf(hi, 256, "%s", path);
+    size_t n = strlen(hi);
+    if (n) hi[n - 1] = '0';
+}
+
+void reply_list(req *r, json_t *items, int64_t total, int64_t page, int64_t per_page) {
+    reply_json(r, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)total,
+                                 "page", (json_int_t)page, "per_page", (json_int_t)per_page));
+}
+
+audit_ctx api_ctx(const req *r) {
+    audit_ctx c;
+    req_audit_ctx(r, &c);
+    return c;
+}
+
+int api_begin(req *r) { return db_begin(r->db, &r->err); }
+int api_commit(req *r) { return db_commit(r->db, &r->err); }
+
+int api_reauth(req *r, const char *password) {
+    db_stmt *st = db_prepare(r->db, "SELECT password_hash FROM app_user WHERE id = $1", &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, r->who.user_id);
+    int rc = db_step(st, &r->err);
+    int ok = rc == 1 && password_verify(password, db_col_text(st, 0));
+    db_done(st);
+    if (rc < 0) return -1;
+    return ok ? 0 : fail(r, 403, "reauth_failed", NULL);
+}

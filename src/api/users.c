@@ -1,0 +1,155 @@
+/* users.c: user administration over HTTP (model in model/user.c). */
+#include "api/api.h"
+#include "core/jsonx.h"
+#include "model/user.h"
+
+#include <string.h>
+
+/* Shared by the page query and the count query, so both see the same rows. */
+#define USERS_WHERE \
+    " WHERE o.path >= $1 AND o.path < $2" \
+    " AND (CAST($3 AS TEXT) = '' OR u.role = $3)" \
+    " AND (CAST($4 AS TEXT) = '' OR u.login LIKE $4 ESCAPE '\\' OR u.display_name LIKE $4 ESCAPE '\\')"
+
+/* "%text%" with LIKE's wildcards in the text escaped. */
+static void like_pattern(const char *q, strbuf *out) {
+    if (!q || !*q) return;
+    strbuf_addch(out, '%');
+    for (; *q; q++) {
+        if (strchr("%_\\", *q)) strbuf_addch(out, '\\');
+        strbuf_addch(out, *q);
+    }
+    strbuf_addch(out, '%');
+}
+
+static void bind_filters(db_stmt *st, const char *lo, const char *hi, const char *role, const char *like) {
+    db_bind_text(st, 1, lo);
+    db_bind_text(st, 2, hi);
+    db_bind_text(st, 3, role ? role : "");
+    db_bind_text(st, 4, like);
+}
+
+int h_users_list(req *r) {
+    int64_t page, per_page, org_id;
+    if (req_paging(r, &page, &per_page) || req_query_int(r, "org_id", 0, INT64_MAX, 0, &org_id)) return -1;
+    const char *role = req_query(r, "role"), *q = req_query(r, "q");
+    if (q && strlen(q) > 100) return fail(r, 400, "too_long", "q");
+    char path[256], lo[256], hi[256];
+    snprintf(path, sizeof path, "%s", r->who.org_path);
+    if (org_id) {
+        if (req_check_org(r, org_id)) return -1;
+        db_stmt *st = db_prepare(r->db, "SELECT path FROM org_node WHERE id = $1", &r->err);
+        if (!st) return -1;
+        db_bind_int(st, 1, org_id);
+        if (db_step(st, &r->err) == 1) snprintf(path, sizeof path, "%s", db_col_text(st, 0));
+        db_done(st);
+    }
+    scope_range(path, lo, hi);
+    strbuf like = STRBUF_INIT;
+    like_pattern(q, &like);
+    db_stmt *st = db_prepare(r->db, "SELECT COUNT(*) FROM app_user u JOIN org_node o ON o.id = u.org_id"
+                             USERS_WHERE, &r->err);
+    int64_t total = 0;
+    int rc = -1;
+    if (st) {
+        bind_filters(st, lo, hi, role, strbuf_str(&like));
+        rc = db_step(st, &r->err);
+        total = db_col_int(st, 0);
+        db_done(st);
+    }
+    json_t *items = json_array();
+    st = rc == 1 ? db_prepare(r->db, USER_SELECT USERS_WHERE " ORDER BY u.id LIMIT $5 OFFSET $6", &r->err) : NULL;
+    if (st) {
+        bind_filters(st, lo, hi, role, strbuf_str(&like));
+        db_bind_int(st, 5, per_page);
+        db_bind_int(st, 6, (page - 1) * per_page);
+        while ((rc = db_step(st, &r->err)) == 1) json_array_append_new(items, user_row_json(st));
+        db_done(st);
+    }
+    strbuf_release(&like);
+    if (rc != 0) {
+        json_decref(items);
+        return -1;
+    }
+    reply_list(r, items, total, page, per_page);
+    return 0;
+}
+
+int h_user_get(req *r) {
+    json_t *u = user_get_json(r->db, req_id(r, 0), &r->err);
+    if (!u) return -1;
+    reply_json(r, 200, u);
+    return 0;
+}
+
+/* Answer with the user as stored now. */
+static int reply_user(req *r, int status, int64_t id) {
+    json_t *u = user_get_json(r->db, id, &r->err);
+    if (!u) return -1;
+    reply_json(r, status, u);
+    return 0;
+}
+
+int h_user_create(req *r) {
+    user_input in = {0};
+    if (jx_str(r->json, "login", JX_REQUIRED, 64, &in.login, &r->err) < 0 ||
+        jx_str(r->json, "display_name", JX_REQUIRED, 100, &in.display_name, &r->err) < 0 ||
+        jx_enum(r->json, "role", JX_REQUIRED, USER_ROLES, &in.role, &r->err) < 0 ||
+        jx_str(r->json, "password", JX_REQUIRED, 256, &in.password, &r->err) < 0 ||
+        jx_str_or_null(r->json, "phone", 32, &in.phone, &r->err) < 0 ||
+        jx_int(r->json, "org_id", JX_REQUIRED, 1, INT64_MAX, &in.org_id, &r->err) < 0)
+        return -1;
+    audit_ctx ctx = api_ctx(r);
+    int64_t id;
+    if (api_begin(r) || user_create(r->db, &ctx, &in, &id, &r->err) || api_commit(r)) return -1;
+    return reply_user(r, 201, id);
+}
+
+int h_user_update(req *r) {
+    const char *name = NULL, *role = NULL, *phone = NULL;
+    int64_t org_id = 0;
+    int disabled = -1, has_phone;
+    if (jx_str(r->json, "display_name", JX_OPTIONAL, 100, &name, &r->err) < 0 ||
+        jx_enum(r->json, "role", JX_OPTIONAL, USER_ROLES, &role, &r->err) < 0 ||
+        jx_int(r->json, "org_id", JX_OPTIONAL, 1, INT64_MAX, &org_id, &r->err) < 0 ||
+        jx_bool(r->json, "disabled", JX_OPTIONAL, &disabled, &r->err) < 0 ||
+        (has_phone = jx_str_or_null(r->json, "phone", 32, &phone, &r->err)) < 0)
+        return -1;
+    if (has_phone && !phone) phone = "";   /* null clears the phone */
+    if (org_id && req_check_org(r, org_id)) return -1;
+    int64_t id = req_id(r, 0);
+    if (id == r->who.user_id && (disabled == 1 || (role && strcmp(role, r->who.role))))
+        return fail(r, 403, "forbidden", NULL);   /* no locking yourself out */
+    audit_ctx ctx = api_ctx(r);
+    if (api_begin(r) || user_update(r->db, &ctx, id, name, role, org_id, phone, disabled, &r->err) ||
+        api_commit(r))
+        return -1;
+    return reply_user(r, 200, id);
+}
+
+int h_user_password(req *r) {
+    const char *pw;
+    if (jx_str(r->json, "password", JX_REQUIRED, 256, &pw, &r->err) < 0) return -1;
+    audit_ctx ctx = api_ctx(r);
+    if (api_begin(r) || user_set_password(r->db, &ctx, req_id(r, 0), pw, 1, &r->err) || api_commit(r))
+        return -1;
+    reply_empty(r, 204);
+    return 0;
+}
+
+int h_user_reveal(req *r) {
+    const char *pw;
+    if (jx_str(r->json, "password", JX_REQUIRED, 256, &pw, &r->err) < 0 || api_reauth(r, pw)) return -1;
+    int64_t id = req_id(r, 0);
+    strbuf phone = STRBUF_INIT;
+    audit_ctx ctx = api_ctx(r);
+    json_t *after = json_pack("{s:s}", "field", "phone");
+    int rc = user_phone_plain(r->db, id, &phone, &r->err);
+    if (!rc) rc = api_begin(r);
+    if (!rc) rc = audit_append_id(r->db, &ctx, "user.reveal", "user", id, NULL, after, &r->err);
+    if (!rc) rc = api_commit(r);
+    json_decref(after);
+    if (!rc) reply_json(r, 200, json_pack("{s:s?}", "phone", phone.len ? phone.buf : NULL));
+    strbuf_release(&phone);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/* serve.c: `xiangcun serve`, `xiangcun migrate` and `xiangcun routes`. */
+#include "cli/cli.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "db/migrate.h"
+
+#include <stdio.h>
+
+#define COMMON_FLAGS \
+    "  --db URL          sqlite:PATH or postgresql://... (XIANGCUN_DB)\n" \
+    "  --data-dir DIR    data folder: database and key file (XIANGCUN_DATA_DIR)\n"
+
+int cmd_serve(int argc, char **argv) {
+    static const char usage[] =
+        "usage: xiangcun serve [--listen HOST:PORT] [--db URL] [--data-dir DIR]\n"
+        "Serve the web UI and the JSON API until SIGINT or SIGTERM.\n"
+        "  --listen HOST:PORT  address to listen on (XIANGCUN_LISTEN, default 127.0.0.1:8080)\n"
+        COMMON_FLAGS;
+    config c;
+    db *d = NULL;
+    int rc = cli_start(argc, argv, usage, CLI_FLAT, &c, &d);
+    if (rc) return rc < 0 ? 0 : rc;
+    db_close(d);   /* migrations done; each server thread opens its own connection */
+    xerr e = {0};
+    if (server_run(&c, &e)) {
+        fprintf(stderr, "xiangcun: %s\n", e.detail);
+        return 1;
+    }
+    return 0;
+}
+
+int cmd_migrate(int argc, char **argv) {
+    static const char usage[] = "usage: xiangcun migrate [--db URL] [--data-dir DIR]\n"
+                                "Apply every database migration this binary knows.\n" COMMON_FLAGS;
+    config c;
+    db *d = NULL;
+    int rc = cli_start(argc, argv, usage, CLI_FLAT, &c, &d);
+    if (rc) return rc < 0 ? 0 : rc;
+    printf("schema at version %d\n", migrate_latest());
+    db_close(d);
+    return 0;
+}
+
+int cmd_routes(int argc, char **argv) {
+    (void)argv;
+    if (argc > 1) {
+        fputs("usage: xiangcun routes\nList every API route: METHOD PATTERN [public].\n", stdout);
+        return 0;
+    }
+    router_print();
+    return 0;
+}

@@ -1,0 +1,85 @@
+/* errors.c: localised error messages (see errors.h). */
+#include "http/errors.h"
+#include "core/strbuf.h"
+
+#include <string.h>
+#include <strings.h>
+
+typedef struct msg {
+    const char *code;
+    const char *zh;     /* may contain one %s: the detail (a field name) */
+    const char *en;
+    int is_field;       /* the detail names a request field: also sent as "field" */
+} msg;
+
+static const msg CATALOGUE[] = {
+    {"bad_json", "请求体不是有效的 JSON：%s", "The request body is not valid JSON: %s"},
+    {"json_too_deep", "JSON 嵌套层级过深", "The JSON body is nested too deeply"},
+    {"expected_object", "请求体必须是 JSON 对象", "The request body must be a JSON object"},
+    {"missing_field", "缺少字段：%s", "Missing field: %s", 1},
+    {"invalid_type", "字段类型错误：%s", "Wrong type for field: %s", 1},
+    {"invalid_value", "字段取值无效：%s", "Invalid value for field: %s", 1},
+    {"too_long", "字段过长：%s", "Field too long: %s", 1},
+    {"body_too_large", "请求体过大", "The request body is too large"},
+    {"unsupported_media_type", "请求体须为 application/json", "The request body must be application/json"},
+    {"not_found", "未找到：%s", "Not found: %s"},
+    {"method_not_allowed", "不支持该请求方法", "Method not allowed"},
+    {"unauthenticated", "请先登录", "Please sign in"},
+    {"session_expired", "登录已超时，请重新登录", "Your session has expired; please sign in again"},
+    {"forbidden", "没有权限执行此操作", "You are not allowed to do this"},
+    {"out_of_scope", "超出您的管辖范围", "This is outside your area of responsibility"},
+    {"csrf_failed", "请求校验失败，请刷新页面后重试", "Request verification failed; reload the page and try again"},
+    {"bad_credentials", "账号或密码错误", "Wrong login or password"},
+    {"account_locked", "登录失败次数过多，账号已锁定 15 分钟", "Too many failed sign-ins; the account is locked for 15 minutes"},
+    {"account_disabled", "账号已停用", "This account is disabled"},
+    {"otp_required", "请输入动态验证码", "Enter the one-time code from your authenticator"},
+    {"otp_invalid", "动态验证码错误", "Wrong one-time code"},
+    {"totp_enrollment_required", "请先设置两步验证", "Set up two-factor sign-in first"},
+    {"reauth_failed", "密码验证失败", "Password check failed"},
+    {"weak_password", "密码至少 8 位，且包含大写字母、小写字母、数字、符号中的三类", "Passwords need at least 8 characters from 3 of: upper case, lower case, digits, symbols"},
+    {"conflict", "与已有记录冲突：%s", "Conflicts with an existing record: %s"},
+    {"constraint_failed", "数据不满足约束：%s", "The data violates a constraint: %s"},
+    {"invalid_org_code", "区划代码须为 12 位数字", "A division code must have 12 digits"},
+    {"invalid_parent", "上级节点无效：%s", "Invalid parent node: %s"},
+    {"invalid_phone", "手机号码格式错误", "Invalid mobile phone number"},
+    {"invalid_login", "登录名只能包含小写字母、数字、点、下划线和连字符（2 到 64 位）", "A login has 2-64 lower-case letters, digits, dots, underscores or hyphens"},
+    {"busy", "系统繁忙，请稍后重试", "The server is busy; please try again"},
+    {"db_unavailable", "数据库暂时不可用，请稍后重试", "The database is temporarily unavailable; please try again"},
+};
+
+const char *lang_from_header(const char *al) {
+    if (!al) return "zh";
+    /* The first language listed wins; browsers list the preferred one first. */
+    while (*al == ' ') al++;
+    return strncasecmp(al, "en", 2) == 0 ? "en" : "zh";
+}
+
+json_t *error_body(const xerr *e, const char *lang) {
+    const msg *m = NULL;
+    for (size_t i = 0; i < sizeof CATALOGUE / sizeof CATALOGUE[0]; i++)
+        if (e->code && !strcmp(CATALOGUE[i].code, e->code)) m = &CATALOGUE[i];
+    int en = !strcmp(lang, "en");
+    strbuf sb = STRBUF_INIT;
+    const char *code = e->code ? e->code : "internal";
+    if (m) {
+        const char *fmt = en ? m->en : m->zh;
+        const char *pct = strstr(fmt, "%s");
+        if (pct) {
+            strbuf_add(&sb, fmt, (size_t)(pct - fmt));
+            strbuf_addstr(&sb, e->detail);
+            strbuf_addstr(&sb, pct + 2);
+        } else {
+            strbuf_addstr(&sb, fmt);
+        }
+    } else if (e->status >= 500) {
+        strbuf_addstr(&sb, en ? "Internal server error" : "服务器内部错误");
+        code = "internal";
+    } else {
+        strbuf_addstr(&sb, en ? "Request error" : "请求错误");
+    }
+    json_t *err = json_pack("{s:s, s:s}", "code", code, "message", strbuf_str(&sb));
+    if (m && m->is_field && e->detail[0])
+        json_object_set_new(err, "field", json_string(e->detail));
+    strbuf_release(&sb);
+    return json_pack("{s:o}", "error", err);
+}
