@@ -9,8 +9,16 @@ typedef struct msg {
     const char *code;
     const char *zh;     /* may contain one %s: the detail (a field name) */
     const char *en;
-    int is_field;       /* the detail names a request field: also sent as "field" */
 } msg;
+
+/* Codes whose detail names a request field, also sent as "field" for forms. */
+static const char *const FIELD_CODES[] = {"missing_field", "invalid_type", "invalid_value", "too_long", NULL};
+
+static int names_field(const char *code) {
+    for (const char *const *c = FIELD_CODES; *c; c++)
+        if (!strcmp(*c, code)) return 1;
+    return 0;
+}
 
 static const msg CATALOGUE[] = {
     {"bad_json", "请求体不是有效的 JSON：%s", "The request body is not valid JSON: %s"},
@@ -78,7 +86,7 @@ json_t *error_body(const xerr *e, const char *lang) {
         strbuf_addstr(&sb, en ? "Request error" : "请求错误");
     }
     json_t *err = json_pack("{s:s, s:s}", "code", code, "message", strbuf_str(&sb));
-    if (m && m->is_field && e->detail[0])
+    if (m && names_field(m->code) && e->detail[0])
         json_object_set_new(err, "field", json_string(e->detail));
     strbuf_release(&sb);
     return json_pack("{s:o}", "error", err);
