@@ -74,4 +74,7 @@ bench:
 clean:
 	rm -rf $(BUILD)
 
+# Fuzzing (libFuzzer targets, seed corpus replay) lives in its own file.
+-include fuzz/fuzz.mk
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

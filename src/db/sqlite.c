@@ -127,9 +127,10 @@ static const char *sq_col_text(db_stmt *st, int col) {
 
 static const char *sq_col_name(db_stmt *st, int col) { return sqlite3_column_name(st->impl, col); }
 
+/* sqlite3_changes64() counts the connection's last INSERT/UPDATE/DELETE; a
+** SELECT changed nothing, whatever ran before it. */
 static int64_t sq_changes(void *conn, db_stmt *st) {
-    (void)st;
-    return sqlite3_changes64(conn);
+    return sqlite3_stmt_readonly(st->impl) ? 0 : sqlite3_changes64(conn);
 }
 
 const db_backend db_sqlite_backend = {
