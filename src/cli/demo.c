@@ -15,16 +15,16 @@
 
 #define DEFAULT_PASSWORD "Xiangcun@2026"
 
-typedef struct { const char *name; const char *villages[5]; } town;
+typedef struct { int number; const char *name; const char *villages[5]; } town;
 
-/* Town codes follow the county's 511423 prefix; villages get 2xx numbers. */
+/* Town codes are 511423NNN000 under the county; villages get 2xx numbers. */
 static const town TOWNS[] = {
-    {"洪川镇", {"桥溪村", "新庙村", "健康村", NULL}},
-    {"止戈镇", {"五龙村", "大埝村", "青杠村", NULL}},
-    {"柳江镇", {"明月村", "杨村村", "玉屏村", "烟溪村", NULL}},
-    {"东岳镇", {"团结村", "古井村", "复兴村", NULL}},
-    {"中保镇", {"中保村", "兴隆村", NULL}},
-    {"瓦屋山镇", {"金花村", "复兴场村", NULL}},
+    {100, "洪川镇", {"桥溪村", "新庙村", "健康村", NULL}},
+    {103, "中保镇", {"中保村", "兴隆村", NULL}},
+    {104, "东岳镇", {"团结村", "古井村", "复兴村", NULL}},
+    {105, "柳江镇", {"明月村", "杨村村", "玉屏村", "烟溪村", NULL}},
+    {107, "瓦屋山镇", {"金花村", "复兴场村", NULL}},
+    {108, "止戈镇", {"五龙村", "大埝村", "青杠村", NULL}},
 };
 static const char *const GROUPS[] = {"一组", "二组", "三组", "四组"};
 
@@ -44,15 +44,15 @@ static int seed(db *d, const audit_ctx *ctx, const char *password, xerr *e) {
     if (org_create(d, ctx, 0, "511423000000", "洪雅县", &county, e)) return -1;
     for (size_t i = 0; i < sizeof TOWNS / sizeof TOWNS[0]; i++) {
         char code[16];
-        snprintf(code, sizeof code, "511423%03zu000", 100 + i);
+        snprintf(code, sizeof code, "511423%03d000", TOWNS[i].number);
         if (org_create(d, ctx, county.id, code, TOWNS[i].name, &t, e)) return -1;
         for (int j = 0; TOWNS[i].villages[j]; j++) {
-            snprintf(code, sizeof code, "511423%03zu%03d", 100 + i, 201 + j);
+            snprintf(code, sizeof code, "511423%03d%03d", TOWNS[i].number, 201 + j);
             if (org_create(d, ctx, t.id, code, TOWNS[i].villages[j], &v, e)) return -1;
             /* Groups have no official code: the county numbers them 7xx under the town. */
             for (int k = 0; k < 4; k++) {
                 char name[64];
-                snprintf(code, sizeof code, "511423%03zu%03d", 100 + i, 700 + j * 10 + k + 1);
+                snprintf(code, sizeof code, "511423%03d%03d", TOWNS[i].number, 700 + j * 10 + k + 1);
                 snprintf(name, sizeof name, "%s", GROUPS[k]);
                 if (org_create(d, ctx, v.id, code, name, &g, e)) return -1;
             }
