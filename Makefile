@@ -18,24 +18,31 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 
 OBJ      = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
 
-.PHONY: all asan run test test-unit test-api test-browser deps test-deps bench clean
+.PHONY: all asan run test unit-bins unit-asan-bins deps test-deps bench clean
 
 all: $(BUILD)/xiangcun
 
+# V=1 shows the full compiler command lines.
+Q        := $(if $(V),,@)
+
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(ASAN_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 $(SAN) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC asan $<")
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -MMD -MP -c $< -o $@
 
 $(BUILD)/xiangcun: $(call OBJ,$(BUILD),$(SRC))
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 asan: $(ASAN_DIR)/xiangcun
 $(ASAN_DIR)/xiangcun: $(call OBJ,$(ASAN_DIR),$(SRC))
-	$(CC) $(CFLAGS) $(SAN) $^ $(LDLIBS) -o $@
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ $(LDLIBS) -o $@
 
 # Unit tests: one cmocka program per tests/unit/test_*.c, linked with the library objects.
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -44,11 +51,13 @@ UNIT_ASAN := $(patsubst tests/unit/%.c,$(ASAN_DIR)/tests/%,$(UNIT_SRC))
 
 $(BUILD)/tests/%: tests/unit/%.c $(call OBJ,$(BUILD),$(LIB_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
 $(ASAN_DIR)/tests/%: tests/unit/%.c $(call OBJ,$(ASAN_DIR),$(LIB_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 $(SAN) $^ $(LDLIBS) -lcmocka -o $@
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) $^ $(LDLIBS) -lcmocka -o $@
 
 unit-bins: $(UNIT_BIN)
 unit-asan-bins: $(UNIT_ASAN)
