@@ -1,0 +1,42 @@
+import { html } from 'htm/preact';
+import { t } from './i18n.js';
+import { roleName, levelName, loadOrgs, orgPath, useLoad, canSee, fmtTime } from './ui.js';
+
+// Quick links by role; the nav bar has them too, these are the big buttons.
+const TITLE = { org: 'org.title', users: 'users.title', audit: 'audit.title', sessions: 'sessions.page' };
+const QUICK = {
+  admin: ['org', 'users', 'audit'],
+  auditor: ['audit'],
+};
+
+export function HomePage({ me }) {
+  const u = me.user;
+  const orgs = useLoad(() => loadOrgs(), []);
+  const path = orgs.data ? orgPath(orgs.data, u.org_id) : [];
+  const node = path[path.length - 1];
+  const quick = (QUICK[u.role] || []).filter((k) => canSee(u.role, k));
+
+  return html`<section class="card hello">
+      <h1 data-testid="home-name">${u.display_name}</h1>
+      <dl class="facts">
+        <dt>${t('home.role')}</dt><dd data-testid="home-role">${roleName(u.role)}</dd>
+        <dt>${t('home.org')}</dt>
+        <dd data-testid="home-org">${node
+          ? html`${node.name} <span class="badge">${levelName(node.level)}</span>`
+          : u.org_name || '—'}</dd>
+        ${path.length > 1 && html`<dt>${t('home.path')}</dt>
+          <dd data-testid="home-path" class="path">${path.map((o) => o.name).join(' / ')}</dd>`}
+        <dt>${t('home.last_login')}</dt><dd>${fmtTime(u.last_login_at)}</dd>
+        <dt>${t('home.totp')}</dt>
+        <dd>${u.totp_enabled ? t('common.on') : html`<a href="#/sessions">${t('common.off')}</a>`}</dd>
+      </dl>
+    </section>
+    ${quick.length > 0 && html`<section class="quick">
+      ${quick.map((k) => html`<a class="quick-link" href=${'#/' + k} data-testid=${'quick-' + k}>
+        <strong>${t(TITLE[k])}</strong><span>${t('home.quick.' + k)}</span></a>`)}
+    </section>`}
+    <section class="quick">
+      <a class="quick-link" href="#/sessions" data-testid="quick-sessions">
+        <strong>${t(TITLE.sessions)}</strong><span>${t('home.quick.sessions')}</span></a>
+    </section>`;
+}
