@@ -29,6 +29,7 @@ int scope_org_param(req *r);
 int scope_user_param(req *r);
 int scope_body_org(req *r);
 int scope_body_parent(req *r);
+int scope_county(req *r);
 
 /* system.c */
 int h_healthz(req *r);

@@ -3,6 +3,10 @@
 #include "core/jsonx.h"
 #include "model/org.h"
 
+/* Longer than a code may be, so a wrong-length code gets invalid_org_code
+** from the model (which says what a code looks like) rather than too_long. */
+#define ORG_CODE_MAX_INPUT 64
+
 int h_org_list(req *r) {
     char lo[256], hi[256];
     scope_range(r->who.org_path, lo, hi);
@@ -40,7 +44,7 @@ int h_org_create(req *r) {
     const char *code, *name;
     int64_t parent;
     if (jx_int(r->json, "parent_id", JX_REQUIRED, 1, INT64_MAX, &parent, &r->err) < 0 ||
-        jx_str(r->json, "code", JX_REQUIRED, 12, &code, &r->err) < 0 ||
+        jx_str(r->json, "code", JX_REQUIRED, ORG_CODE_MAX_INPUT, &code, &r->err) < 0 ||
         jx_str(r->json, "name", JX_REQUIRED, 100, &name, &r->err) < 0)
         return -1;
     audit_ctx ctx = api_ctx(r);
@@ -53,7 +57,7 @@ int h_org_create(req *r) {
 int h_org_update(req *r) {
     const char *code = NULL, *name = NULL;
     int64_t parent = 0;
-    if (jx_str(r->json, "code", JX_OPTIONAL, 12, &code, &r->err) < 0 ||
+    if (jx_str(r->json, "code", JX_OPTIONAL, ORG_CODE_MAX_INPUT, &code, &r->err) < 0 ||
         jx_str(r->json, "name", JX_OPTIONAL, 100, &name, &r->err) < 0 ||
         jx_int(r->json, "parent_id", JX_OPTIONAL, 1, INT64_MAX, &parent, &r->err) < 0)
         return -1;

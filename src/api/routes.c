@@ -41,11 +41,11 @@ const route ROUTES[] = {
     {POST, "/api/v1/users/{id}/password", h_user_password, P_USER_WRITE, scope_user_param, R_JSON},
     {POST, "/api/v1/users/{id}/reveal", h_user_reveal, P_PII_REVEAL, scope_user_param, R_JSON},
 
-    {GET, "/api/v1/audit", h_audit_list, P_AUDIT_READ, NULL, 0},
-    {GET, "/api/v1/audit.csv", h_audit_csv, P_AUDIT_READ, NULL, 0},
+    {GET, "/api/v1/audit", h_audit_list, P_AUDIT_READ, scope_county, 0},
+    {GET, "/api/v1/audit.csv", h_audit_csv, P_AUDIT_READ, scope_county, 0},
 
-    {GET, "/api/v1/settings", h_settings_get, P_SETTINGS, NULL, 0},
-    {PATCH, "/api/v1/settings", h_settings_update, P_SETTINGS, NULL, R_JSON},
+    {GET, "/api/v1/settings", h_settings_get, P_SETTINGS, scope_county, 0},
+    {PATCH, "/api/v1/settings", h_settings_update, P_SETTINGS, scope_county, R_JSON},
 };
 
 const int N_ROUTES = (int)(sizeof ROUTES / sizeof ROUTES[0]);

@@ -2,6 +2,8 @@
 #include "api/api.h"
 #include "core/jsonx.h"
 
+#include <string.h>
+
 int scope_org_param(req *r) { return req_check_org(r, req_id(r, 0)); }
 
 int scope_user_param(req *r) {
@@ -25,3 +27,11 @@ static int body_org(req *r, const char *field) {
 
 int scope_body_org(req *r) { return body_org(r, "org_id"); }
 int scope_body_parent(req *r) { return body_org(r, "parent_id"); }
+
+/* County-wide resources (the audit log, the settings) belong to no one node:
+** only a caller whose scope is a whole county (a root, path "/N/") may use them. */
+int scope_county(req *r) {
+    const char *p = r->who.org_path, *second = p[0] == '/' ? strchr(p + 1, '/') : NULL;
+    if (second && second[1] == 0) return 0;
+    return fail(r, 403, "out_of_scope", NULL);
+}

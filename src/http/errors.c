@@ -55,6 +55,38 @@ static const msg CATALOGUE[] = {
     {"db_unavailable", "数据库暂时不可用，请稍后重试", "The database is temporarily unavailable; please try again"},
 };
 
+/* Bytes in the well-formed UTF-8 character at u, or 0 when it is not one. */
+static size_t utf8_char(const unsigned char *u) {
+    unsigned cp;
+    size_t n;
+    if (u[0] < 0x80) return 1;
+    if (u[0] >= 0xC2 && u[0] <= 0xDF) n = 2, cp = u[0] & 0x1Fu;
+    else if (u[0] >= 0xE0 && u[0] <= 0xEF) n = 3, cp = u[0] & 0x0Fu;
+    else if (u[0] >= 0xF0 && u[0] <= 0xF4) n = 4, cp = u[0] & 0x07u;
+    else return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((u[i] & 0xC0) != 0x80) return 0;   /* also stops at the NUL */
+        cp = cp << 6 | (u[i] & 0x3Fu);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return n;
+}
+
+/* Append s with each byte that is not well-formed UTF-8 replaced by U+FFFD: a
+** detail may be a %-decoded request path (any bytes) or cut mid-character by
+** xerr's fixed buffer, and jansson refuses invalid UTF-8 (error_body would
+** return NULL and the answer would be the body "null"). */
+static void add_utf8(strbuf *sb, const char *s) {
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        size_t n = utf8_char(u);
+        if (n) strbuf_add(sb, u, n);
+        else strbuf_addstr(sb, "\xEF\xBF\xBD");
+        u += n ? n : 1;
+    }
+}
+
 const char *lang_from_header(const char *al) {
     if (!al) return "zh";
     /* The first language listed wins; browsers list the preferred one first. */
@@ -67,14 +99,15 @@ json_t *error_body(const xerr *e, const char *lang) {
     for (size_t i = 0; i < sizeof CATALOGUE / sizeof CATALOGUE[0]; i++)
         if (e->code && !strcmp(CATALOGUE[i].code, e->code)) m = &CATALOGUE[i];
     int en = !strcmp(lang, "en");
-    strbuf sb = STRBUF_INIT;
+    strbuf sb = STRBUF_INIT, detail = STRBUF_INIT;
+    add_utf8(&detail, e->detail);
     const char *code = e->code ? e->code : "internal";
     if (m) {
         const char *fmt = en ? m->en : m->zh;
         const char *pct = strstr(fmt, "%s");
         if (pct) {
             strbuf_add(&sb, fmt, (size_t)(pct - fmt));
-            strbuf_addstr(&sb, e->detail);
+            strbuf_addstr(&sb, strbuf_str(&detail));
             strbuf_addstr(&sb, pct + 2);
         } else {
             strbuf_addstr(&sb, fmt);
@@ -87,7 +120,8 @@ json_t *error_body(const xerr *e, const char *lang) {
     }
     json_t *err = json_pack("{s:s, s:s}", "code", code, "message", strbuf_str(&sb));
     if (m && names_field(m->code) && e->detail[0])
-        json_object_set_new(err, "field", json_string(e->detail));
+        json_object_set_new(err, "field", json_string(strbuf_str(&detail)));
     strbuf_release(&sb);
+    strbuf_release(&detail);
     return json_pack("{s:o}", "error", err);
 }

@@ -58,6 +58,12 @@ static void allow_header(req *r) {
     strbuf_release(&sb);
 }
 
+static int has_header(const req *r, const char *name) {
+    for (int i = 0; i < r->nhdr; i++)
+        if (!strcasecmp(r->hdr_name[i], name)) return 1;
+    return 0;
+}
+
 static int is_mutation(const char *m) {
     return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");
 }
@@ -77,12 +83,20 @@ static int check_caller(req *r, const route *rt) {
     return 0;
 }
 
+/* "application/json", alone or with parameters ("; charset=utf-8"), not a
+** longer type that merely starts with it ("application/jsonp"). */
+static int is_json_type(const char *ct) {
+    if (strncasecmp(ct, "application/json", 16)) return 0;
+    return ct[16] == 0 || ct[16] == ';' || ct[16] == ' ' || ct[16] == '\t';
+}
+
 static int parse_body(req *r) {
     const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (ct && strncasecmp(ct, "application/json", 16))
-        return fail(r, 415, "unsupported_media_type", NULL);
+    if (ct && !is_json_type(ct)) return fail(r, 415, "unsupported_media_type", NULL);
     json_error_t je;
-    r->json = json_loadb(r->body.buf ? r->body.buf : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
+    /* JSON_DECODE_ANY: a string or number is valid JSON, just not an object. */
+    r->json = json_loadb(r->body.buf ? r->body.buf : "", r->body.len,
+                         JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!r->json) {
         char where[96];
         snprintf(where, sizeof where, "line %d column %d", je.line, je.column);
@@ -98,10 +112,14 @@ void router_dispatch(req *r) {
     if (!api) {
         r->route = -1;
         if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+            reply_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
             fail(r, 405, "method_not_allowed", NULL);
             return;
         }
         static_serve(r);
+        /* A missing file's error must not be cached as if it were the file. */
+        if (r->err.status && !has_header(r, MHD_HTTP_HEADER_CACHE_CONTROL))
+            reply_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
         return;
     }
     int i = find(r);
