@@ -20,6 +20,16 @@ static const struct option COMMON[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* 1 when nothing was ever recorded: the only time a new key may be made. */
+static int database_is_empty(db *d, xerr *e) {
+    db_stmt *st = db_prepare(d, "SELECT COUNT(*) FROM audit_log", e);
+    if (!st) return -1;
+    int rc = db_step(st, e);
+    int empty = rc == 1 ? db_col_int(st, 0) == 0 : -1;
+    db_done(st);
+    return empty;
+}
+
 int cli_start(int argc, char **argv, const char *usage, int nested, config *c, db **d) {
     if (config_load(c)) return 2;
     int opt;
@@ -40,19 +50,26 @@ int cli_start(int argc, char **argv, const char *usage, int nested, config *c, d
         return 1;
     }
     xerr e = {0};
-    if (crypto_init(c->key_file, &e) || db_configure(c->db_url, &e)) {
+    if (db_configure(c->db_url, &e)) {
         fprintf(stderr, "xiangcun: %s: %s\n", e.code, e.detail);
         return 1;
     }
     *d = db_open(c->db_url, &e);
     int applied = *d ? migrate_up(*d, &e) : -1;
-    if (applied < 0) {
+    int fresh = applied >= 0 ? database_is_empty(*d, &e) : -1;
+    if (applied < 0 || fresh < 0) {
         fprintf(stderr, "xiangcun: database %s: %s\n", e.code ? e.code : "error", e.detail);
         db_close(*d);
         *d = NULL;
         return 1;
     }
     if (applied > 0) fprintf(stderr, "xiangcun: applied %d migration(s)\n", applied);
+    if (crypto_init(c->key_file, fresh, &e)) {
+        fprintf(stderr, "xiangcun: %s: %s\n", e.code, e.detail);
+        db_close(*d);
+        *d = NULL;
+        return 1;
+    }
     return 0;
 }
 

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
 #include <sodium.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,13 +32,26 @@ static int create_key(const char *path, unsigned char key[crypto_kdf_KEYBYTES], 
     if (fd < 0) return xerr_set(e, 500, "key_file", "%s: %s", path, strerror(errno));
     int ok = write(fd, key, crypto_kdf_KEYBYTES) == crypto_kdf_KEYBYTES && fsync(fd) == 0;
     close(fd);
-    return ok ? 0 : xerr_set(e, 500, "key_file", "%s: write failed", path);
+    if (!ok) return xerr_set(e, 500, "key_file", "%s: write failed", path);
+    /* The new directory entry must survive a power cut too. */
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
 }
 
-int crypto_init(const char *key_file, xerr *e) {
+int crypto_init(const char *key_file, int may_create, xerr *e) {
     if (sodium_init() < 0) return xerr_set(e, 500, "crypto", "%s", "libsodium failed to initialise");
     unsigned char master[crypto_kdf_KEYBYTES];
     int rc = read_key(key_file, master, e);
+    if (rc == 1 && !may_create)
+        return xerr_set(e, 500, "key_file",
+                        "%s is missing but the database already holds data sealed with it: restore the key file",
+                        key_file);
     if (rc == 1) rc = create_key(key_file, master, e);
     if (rc) return -1;
     crypto_kdf_derive_from_key(k_pii, sizeof k_pii, 1, KDF_CTX, master);

@@ -14,8 +14,10 @@
 #include "core/strbuf.h"
 #include "core/xerr.h"
 
-/* Load the key file, creating it (0600) when absent. Call once before serving. */
-int crypto_init(const char *key_file, xerr *e);
+/* Load the key file; when it is absent, create it (0600, synced with its
+** folder) if may_create, else fail: a database that already holds encrypted
+** data or an audit chain must never get a fresh key silently. */
+int crypto_init(const char *key_file, int may_create, xerr *e);
 
 /* Encrypt personal data: base64(nonce || secretbox(plain)). Caller frees. */
 char *pii_encrypt(const char *plain);

@@ -49,7 +49,7 @@ static int setup(void **state) {
     char key[256];
     snprintf(key, sizeof key, "%s/key", g_dir);
     xerr e = {0};
-    return crypto_init(key, &e);
+    return crypto_init(key, 1, &e);
 }
 
 static int teardown(void **state) {

@@ -155,7 +155,7 @@ static int crypto_setup(void **state) {
     snprintf(g_keyfile, sizeof g_keyfile, "/tmp/xc-unit-key-%d", (int)getpid());
     unlink(g_keyfile);
     xerr e = {0};
-    return crypto_init(g_keyfile, &e);
+    return crypto_init(g_keyfile, 1, &e);
 }
 
 static int crypto_teardown(void **state) {
@@ -201,7 +201,7 @@ static void test_key_file_persists(void **state) {
     (void)state;
     char *enc = pii_encrypt("secret");
     xerr e = {0};
-    assert_int_equal(crypto_init(g_keyfile, &e), 0);
+    assert_int_equal(crypto_init(g_keyfile, 1, &e), 0);
     strbuf out = STRBUF_INIT;
     assert_int_equal(pii_decrypt(enc, &out), 0);
     assert_string_equal(out.buf, "secret");
