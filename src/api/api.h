@@ -24,6 +24,23 @@ int api_commit(req *r);
 /* Check the caller's own password (re-authentication before sensitive acts). */
 int api_reauth(req *r, const char *password);
 
+/* A WHERE clause built from fixed fragments for the filters a request
+** actually gives, so each query stays index-friendly; values are always bound.
+** Each '?' in a fragment becomes the next $N (all '?' of one fragment share it). */
+#define WHERE_MAX 12
+typedef struct where {
+    strbuf sql;
+    int n;
+    int is_int[WHERE_MAX];
+    const char *text[WHERE_MAX];
+    int64_t num[WHERE_MAX];
+} where;
+void where_text(where *w, const char *fragment, const char *value);
+void where_int(where *w, const char *fragment, int64_t value);
+/* Bind the values collected so far; returns the next free parameter number. */
+int where_bind(const where *w, db_stmt *st);
+void where_release(where *w);
+
 /* scope.c: scope functions used by the route table */
 int scope_org_param(req *r);
 int scope_user_param(req *r);

@@ -3,6 +3,7 @@
 #include "auth/password.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void scope_range(const char *path, char lo[256], char hi[256]) {
@@ -25,6 +26,37 @@ audit_ctx api_ctx(const req *r) {
 
 int api_begin(req *r) { return db_begin(r->db, &r->err); }
 int api_commit(req *r) { return db_commit(r->db, &r->err); }
+
+static void where_add(where *w, const char *fragment) {
+    if (w->n >= WHERE_MAX) abort();   /* programming error: too many filters */
+    w->n++;
+    for (const char *p = fragment; *p; p++) {
+        if (*p == '?') strbuf_addf(&w->sql, "$%d", w->n);
+        else strbuf_addch(&w->sql, *p);
+    }
+}
+
+void where_text(where *w, const char *fragment, const char *value) {
+    where_add(w, fragment);
+    w->is_int[w->n - 1] = 0;
+    w->text[w->n - 1] = value;
+}
+
+void where_int(where *w, const char *fragment, int64_t value) {
+    where_add(w, fragment);
+    w->is_int[w->n - 1] = 1;
+    w->num[w->n - 1] = value;
+}
+
+int where_bind(const where *w, db_stmt *st) {
+    for (int i = 0; i < w->n; i++) {
+        if (w->is_int[i]) db_bind_int(st, i + 1, w->num[i]);
+        else db_bind_text(st, i + 1, w->text[i]);
+    }
+    return w->n + 1;
+}
+
+void where_release(where *w) { strbuf_release(&w->sql); }
 
 int api_reauth(req *r, const char *password) {
     db_stmt *st = db_prepare(r->db, "SELECT password_hash FROM app_user WHERE id = $1", &r->err);

@@ -5,15 +5,8 @@
 
 #include <string.h>
 
-/* Shared by the page query and the count query, so both see the same rows. */
-#define USERS_WHERE \
-    " WHERE o.path >= $1 AND o.path < $2" \
-    " AND (CAST($3 AS TEXT) = '' OR u.role = $3)" \
-    " AND (CAST($4 AS TEXT) = '' OR u.login LIKE $4 ESCAPE '\\' OR u.display_name LIKE $4 ESCAPE '\\')"
-
 /* "%text%" with LIKE's wildcards in the text escaped. */
 static void like_pattern(const char *q, strbuf *out) {
-    if (!q || !*q) return;
     strbuf_addch(out, '%');
     for (; *q; q++) {
         if (strchr("%_\\", *q)) strbuf_addch(out, '\\');
@@ -22,55 +15,77 @@ static void like_pattern(const char *q, strbuf *out) {
     strbuf_addch(out, '%');
 }
 
-static void bind_filters(db_stmt *st, const char *lo, const char *hi, const char *role, const char *like) {
-    db_bind_text(st, 1, lo);
-    db_bind_text(st, 2, hi);
-    db_bind_text(st, 3, role ? role : "");
-    db_bind_text(st, 4, like);
+/* The org path whose subtree the list covers: the caller's, or ?org_id= inside it. */
+static int list_path(req *r, char path[256]) {
+    int64_t org_id;
+    if (req_query_int(r, "org_id", 0, INT64_MAX, 0, &org_id)) return -1;
+    snprintf(path, 256, "%s", r->who.org_path);
+    if (!org_id) return 0;
+    if (req_check_org(r, org_id)) return -1;
+    db_stmt *st = db_prepare(r->db, "SELECT path FROM org_node WHERE id = $1", &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, org_id);
+    int rc = db_step(st, &r->err);
+    if (rc == 1) snprintf(path, 256, "%s", db_col_text(st, 0));
+    db_done(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static int64_t count_users(req *r, const where *w) {
+    strbuf sql = STRBUF_INIT;
+    strbuf_addf(&sql, "SELECT COUNT(*) FROM app_user u WHERE %s", w->sql.buf);
+    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
+    strbuf_release(&sql);
+    if (!st) return -1;
+    where_bind(w, st);
+    int rc = db_step(st, &r->err);
+    int64_t n = rc == 1 ? db_col_int(st, 0) : -1;
+    db_done(st);
+    return n;
+}
+
+static json_t *page_users(req *r, const where *w, int64_t page, int64_t per_page) {
+    strbuf sql = STRBUF_INIT;
+    strbuf_addf(&sql, USER_SELECT " WHERE %s ORDER BY u.id LIMIT $%d OFFSET $%d", w->sql.buf, w->n + 1, w->n + 2);
+    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
+    strbuf_release(&sql);
+    if (!st) return NULL;
+    int next = where_bind(w, st);
+    db_bind_int(st, next, per_page);
+    db_bind_int(st, next + 1, (page - 1) * per_page);
+    json_t *items = json_array();
+    int rc;
+    while ((rc = db_step(st, &r->err)) == 1) json_array_append_new(items, user_row_json(st));
+    db_done(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return items;
 }
 
 int h_users_list(req *r) {
-    int64_t page, per_page, org_id;
-    if (req_paging(r, &page, &per_page) || req_query_int(r, "org_id", 0, INT64_MAX, 0, &org_id)) return -1;
+    int64_t page, per_page;
+    char path[256], lo[256], hi[256];
+    if (req_paging(r, &page, &per_page) || list_path(r, path)) return -1;
     const char *role = req_query(r, "role"), *q = req_query(r, "q");
     if (q && strlen(q) > 100) return fail(r, 400, "too_long", "q");
-    char path[256], lo[256], hi[256];
-    snprintf(path, sizeof path, "%s", r->who.org_path);
-    if (org_id) {
-        if (req_check_org(r, org_id)) return -1;
-        db_stmt *st = db_prepare(r->db, "SELECT path FROM org_node WHERE id = $1", &r->err);
-        if (!st) return -1;
-        db_bind_int(st, 1, org_id);
-        if (db_step(st, &r->err) == 1) snprintf(path, sizeof path, "%s", db_col_text(st, 0));
-        db_done(st);
-    }
     scope_range(path, lo, hi);
     strbuf like = STRBUF_INIT;
-    like_pattern(q, &like);
-    db_stmt *st = db_prepare(r->db, "SELECT COUNT(*) FROM app_user u JOIN org_node o ON o.id = u.org_id"
-                             USERS_WHERE, &r->err);
-    int64_t total = 0;
-    int rc = -1;
-    if (st) {
-        bind_filters(st, lo, hi, role, strbuf_str(&like));
-        rc = db_step(st, &r->err);
-        total = db_col_int(st, 0);
-        db_done(st);
+    /* The subtree is a range of the org path index; the users come from app_user_org. */
+    where w = {STRBUF_INIT, 0, {0}, {0}, {0}};
+    where_text(&w, "u.org_id IN (SELECT id FROM org_node WHERE path >= ?", lo);
+    where_text(&w, " AND path < ?)", hi);
+    if (role && *role) where_text(&w, " AND u.role = ?", role);
+    if (q && *q) {
+        like_pattern(q, &like);
+        where_text(&w, " AND (u.login LIKE ? ESCAPE '\\' OR u.display_name LIKE ? ESCAPE '\\')", like.buf);
     }
-    json_t *items = json_array();
-    st = rc == 1 ? db_prepare(r->db, USER_SELECT USERS_WHERE " ORDER BY u.id LIMIT $5 OFFSET $6", &r->err) : NULL;
-    if (st) {
-        bind_filters(st, lo, hi, role, strbuf_str(&like));
-        db_bind_int(st, 5, per_page);
-        db_bind_int(st, 6, (page - 1) * per_page);
-        while ((rc = db_step(st, &r->err)) == 1) json_array_append_new(items, user_row_json(st));
-        db_done(st);
-    }
+    int64_t total = count_users(r, &w);
+    json_t *items = total < 0 ? NULL : page_users(r, &w, page, per_page);
+    where_release(&w);
     strbuf_release(&like);
-    if (rc != 0) {
-        json_decref(items);
-        return -1;
-    }
+    if (!items) return -1;
     reply_list(r, items, total, page, per_page);
     return 0;
 }
