@@ -203,7 +203,9 @@ static const migration MIGRATIONS[] = {
      "  year BIGINT NOT NULL,"
      "  households BIGINT NOT NULL,"
      "  people BIGINT NOT NULL,"
-     "  PRIMARY KEY (org_id, year));",
+     "  PRIMARY KEY (org_id, year));"
+     /* A villager sees their own household: the account names it. */
+     "ALTER TABLE app_user ADD COLUMN household_id BIGINT REFERENCES household(id);",
      /* SQLite: an R*Tree over household locations for bounding-box queries. */
      "CREATE VIRTUAL TABLE household_geo USING rtree(id, min_lat, max_lat, min_lon, max_lon);",
      /* PostgreSQL: the same table, indexed by GiST over all four bounds
