@@ -12,12 +12,12 @@
 unsigned role_perms(const char *role) {
     static const struct { const char *role; unsigned perms; } ROLES[] = {
         {"admin", P_AUTH | P_ORG_READ | P_ORG_WRITE | P_USER_READ | P_USER_WRITE | P_PII_REVEAL |
-                      P_AUDIT_READ | P_SETTINGS},
+                      P_AUDIT_READ | P_SETTINGS | P_HH_READ | P_HH_WRITE | P_TARGET_WRITE},
         {"auditor", P_AUTH | P_ORG_READ | P_USER_READ | P_AUDIT_READ},
-        {"official", P_AUTH | P_ORG_READ | P_USER_READ},
-        {"secretary", P_AUTH | P_ORG_READ | P_USER_READ},
-        {"cadre", P_AUTH | P_ORG_READ},
-        {"villager", P_AUTH | P_ORG_READ},
+        {"official", P_AUTH | P_ORG_READ | P_USER_READ | P_HH_READ | P_HH_WRITE | P_PII_REVEAL | P_TARGET_WRITE},
+        {"secretary", P_AUTH | P_ORG_READ | P_USER_READ | P_HH_READ | P_HH_WRITE | P_PII_REVEAL},
+        {"cadre", P_AUTH | P_ORG_READ | P_HH_READ | P_HH_WRITE},
+        {"villager", P_AUTH | P_ORG_READ | P_HH_READ},
     };
     for (size_t i = 0; i < sizeof ROLES / sizeof ROLES[0]; i++)
         if (!strcmp(ROLES[i].role, role)) return ROLES[i].perms;

@@ -51,6 +51,8 @@ static const msg CATALOGUE[] = {
     {"invalid_parent", "上级节点无效：%s", "Invalid parent node: %s"},
     {"invalid_phone", "手机号码格式错误", "Invalid mobile phone number"},
     {"invalid_login", "登录名只能包含小写字母、数字、点、下划线和连字符（2 到 64 位）", "A login has 2-64 lower-case letters, digits, dots, underscores or hyphens"},
+    {"invalid_id_number", "身份证号码无效（位数、出生日期或校验码错误）", "Invalid national ID number (length, birth date or check digit)"},
+    {"duplicate_id_number", "该身份证号码已登记在其他成员名下", "This national ID number is already registered for another member"},
     {"busy", "系统繁忙，请稍后重试", "The server is busy; please try again"},
     {"db_unavailable", "数据库暂时不可用，请稍后重试", "The database is temporarily unavailable; please try again"},
 };

@@ -28,6 +28,9 @@ enum {
     P_PII_REVEAL = 1u << 5,
     P_AUDIT_READ = 1u << 6,
     P_SETTINGS = 1u << 7,
+    P_HH_READ = 1u << 8,     /* household files (within scope; villagers: their own) */
+    P_HH_WRITE = 1u << 9,
+    P_TARGET_WRITE = 1u << 10,
 };
 
 /* Who is calling: filled by the router from the session cookie or bearer token. */

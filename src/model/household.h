@@ -75,6 +75,12 @@ json_t *household_get_json(db *d, int64_t id, int full, xerr *e);
 /* The org path of a household's node (for scope checks). 404 when absent. */
 int household_org_path(db *d, int64_t id, char path[256], xerr *e);
 
+/* SELECT ... FROM member whose rows member_row_json() reads (now: for ages). */
+#define MEMBER_SELECT \
+    "SELECT id, household_id, name, id_mask, relation, sex, birth_date, health, education, labour," \
+    " phone_mask, joined FROM member"
+json_t *member_row_json(db_stmt *st, int64_t now);
+
 int member_add(db *d, const audit_ctx *ctx, int64_t household_id, const member_in *in, int64_t *id_out,
                xerr *e);
 int member_update(db *d, const audit_ctx *ctx, int64_t id, const member_in *in, xerr *e);
