@@ -2,7 +2,7 @@
 # commands a new machine needs (both install what is missing first).
 
 CC       ?= cc
-PKGS     := libmicrohttpd sqlite3 libpq jansson libsodium liboath
+PKGS     := libmicrohttpd sqlite3 libpq jansson libsodium liboath libzip expat xlsxwriter
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wformat=2 -fno-strict-aliasing -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -21,6 +21,8 @@ audit_ctx api_ctx(const req *r);
 /* Begin a write transaction; the router rolls back when a handler fails. */
 int api_begin(req *r);
 int api_commit(req *r);
+/* "%text%" for LIKE ... ESCAPE '\\', with LIKE's wildcards in the text escaped. */
+void api_like_pattern(const char *q, strbuf *out);
 /* Check the caller's own password (re-authentication before sensitive acts). */
 int api_reauth(req *r, const char *password);
 
@@ -41,11 +43,31 @@ void where_int(where *w, const char *fragment, int64_t value);
 int where_bind(const where *w, db_stmt *st);
 void where_release(where *w);
 
+/* households.c: the household query shared by the list, the map and exports. */
+typedef struct hh_query {
+    where w;
+    strbuf like;
+    char lo[256], hi[256], bidx[65];
+} hh_query;
+/* Scope (the caller's subtree or ?org_id=, a villager's own household) and
+** the filters status, cause, unmet, helper_id, q, id_number, on alias h. */
+int hh_query_init(req *r, hh_query *q);
+void hh_query_release(hh_query *q);
+/* A villager's household id (0 for other roles, -2 when none, -1 on error). */
+int64_t hh_villager_household(req *r);
+/* Check the caller may see household id: 0, or -1 with 404/403. */
+int hh_check(req *r, int64_t id);
+/* Answer with the household file (full unless a cadre who does not help it). */
+int hh_reply(req *r, int status, int64_t id);
+
 /* scope.c: scope functions used by the route table */
 int scope_org_param(req *r);
 int scope_user_param(req *r);
 int scope_body_org(req *r);
 int scope_body_parent(req *r);
+int scope_household_param(req *r);
+int scope_member_param(req *r);
+int scope_help_pair_param(req *r);
 int scope_county(req *r);
 
 /* system.c */
@@ -80,6 +102,33 @@ int h_user_reveal(req *r);
 /* audit.c */
 int h_audit_list(req *r);
 int h_audit_csv(req *r);
+/* households.c */
+int h_households_list(req *r);
+int h_household_create(req *r);
+int h_household_get(req *r);
+int h_household_update(req *r);
+int h_household_status(req *r);
+int h_household_guarantees(req *r);
+int h_household_income(req *r);
+int h_household_timeline(req *r);
+/* members.c */
+int h_member_create(req *r);
+int h_member_update(req *r);
+int h_member_delete(req *r);
+int h_member_reveal(req *r);
+/* visits.c */
+int h_helper_add(req *r);
+int h_help_pair_end(req *r);
+int h_visits_list(req *r);
+int h_visit_create(req *r);
+int h_visits_overdue(req *r);
+int h_my_households(req *r);
+/* map.c */
+int h_map_households(req *r);
+int h_map_boundaries(req *r);
+/* targets.c */
+int h_targets_get(req *r);
+int h_target_put(req *r);
 /* settings.c */
 int h_settings_get(req *r);
 int h_settings_update(req *r);

@@ -58,6 +58,15 @@ int where_bind(const where *w, db_stmt *st) {
 
 void where_release(where *w) { strbuf_release(&w->sql); }
 
+void api_like_pattern(const char *q, strbuf *out) {
+    strbuf_addch(out, '%');
+    for (; *q; q++) {
+        if (strchr("%_\\", *q)) strbuf_addch(out, '\\');
+        strbuf_addch(out, *q);
+    }
+    strbuf_addch(out, '%');
+}
+
 int api_reauth(req *r, const char *password) {
     db_stmt *st = db_prepare(r->db, "SELECT password_hash FROM app_user WHERE id = $1", &r->err);
     if (!st) return -1;

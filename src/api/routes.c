@@ -10,6 +10,7 @@
 #define POST "POST"
 #define PATCH "PATCH"
 #define DELETE "DELETE"
+#define PUT "PUT"
 
 const route ROUTES[] = {
     {GET, "/healthz", h_healthz, 0, NULL, R_PUBLIC},
@@ -43,6 +44,30 @@ const route ROUTES[] = {
 
     {GET, "/api/v1/audit", h_audit_list, P_AUDIT_READ, scope_county, 0},
     {GET, "/api/v1/audit.csv", h_audit_csv, P_AUDIT_READ, scope_county, 0},
+
+    /* Households (户): registry, members, helpers, visits, map, targets. */
+    {GET, "/api/v1/households", h_households_list, P_HH_READ, NULL, 0},
+    {POST, "/api/v1/households", h_household_create, P_HH_WRITE, scope_body_org, R_JSON},
+    {GET, "/api/v1/households/{id}", h_household_get, P_HH_READ, scope_household_param, 0},
+    {PATCH, "/api/v1/households/{id}", h_household_update, P_HH_WRITE, scope_household_param, R_JSON},
+    {POST, "/api/v1/households/{id}/status", h_household_status, P_HH_WRITE, scope_household_param, R_JSON},
+    {PUT, "/api/v1/households/{id}/guarantees", h_household_guarantees, P_HH_WRITE, scope_household_param, R_JSON},
+    {PUT, "/api/v1/households/{id}/income/{year}", h_household_income, P_HH_WRITE, scope_household_param, R_JSON},
+    {GET, "/api/v1/households/{id}/timeline", h_household_timeline, P_HH_READ, scope_household_param, 0},
+    {POST, "/api/v1/households/{id}/members", h_member_create, P_HH_WRITE, scope_household_param, R_JSON},
+    {PATCH, "/api/v1/members/{id}", h_member_update, P_HH_WRITE, scope_member_param, R_JSON},
+    {DELETE, "/api/v1/members/{id}", h_member_delete, P_HH_WRITE, scope_member_param, 0},
+    {POST, "/api/v1/members/{id}/reveal", h_member_reveal, P_PII_REVEAL, scope_member_param, R_JSON},
+    {POST, "/api/v1/households/{id}/helpers", h_helper_add, P_HH_WRITE, scope_household_param, R_JSON},
+    {DELETE, "/api/v1/help-pairs/{id}", h_help_pair_end, P_HH_WRITE, scope_help_pair_param, 0},
+    {GET, "/api/v1/households/{id}/visits", h_visits_list, P_HH_READ, scope_household_param, 0},
+    {POST, "/api/v1/households/{id}/visits", h_visit_create, P_HH_WRITE, scope_household_param, R_JSON},
+    {GET, "/api/v1/visits/overdue", h_visits_overdue, P_HH_READ, NULL, 0},
+    {GET, "/api/v1/me/households", h_my_households, P_HH_READ, NULL, 0},
+    {GET, "/api/v1/map/households", h_map_households, P_HH_READ, NULL, 0},
+    {GET, "/api/v1/map/boundaries", h_map_boundaries, P_HH_READ, NULL, 0},
+    {GET, "/api/v1/targets", h_targets_get, P_HH_READ, NULL, 0},
+    {PUT, "/api/v1/targets/{id}/{year}", h_target_put, P_TARGET_WRITE, scope_org_param, R_JSON},
 
     {GET, "/api/v1/settings", h_settings_get, P_SETTINGS, scope_county, 0},
     {PATCH, "/api/v1/settings", h_settings_update, P_SETTINGS, scope_county, R_JSON},

@@ -5,16 +5,6 @@
 
 #include <string.h>
 
-/* "%text%" with LIKE's wildcards in the text escaped. */
-static void like_pattern(const char *q, strbuf *out) {
-    strbuf_addch(out, '%');
-    for (; *q; q++) {
-        if (strchr("%_\\", *q)) strbuf_addch(out, '\\');
-        strbuf_addch(out, *q);
-    }
-    strbuf_addch(out, '%');
-}
-
 /* The org path whose subtree the list covers: the caller's, or ?org_id= inside it. */
 static int list_path(req *r, char path[256]) {
     int64_t org_id;
@@ -78,7 +68,7 @@ int h_users_list(req *r) {
     where_text(&w, " AND path < ?)", hi);
     if (role && *role) where_text(&w, " AND u.role = ?", role);
     if (q && *q) {
-        like_pattern(q, &like);
+        api_like_pattern(q, &like);
         where_text(&w, " AND (u.login LIKE ? ESCAPE '\\' OR u.display_name LIKE ? ESCAPE '\\')", like.buf);
     }
     int64_t total = count_users(r, &w);

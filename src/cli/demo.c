@@ -5,6 +5,7 @@
 ** prints the logins. Running it again only prints them.
 */
 #include "cli/cli.h"
+#include "cli/demo.h"
 #include "core/clock.h"
 #include "model/org.h"
 #include "model/user.h"
@@ -65,7 +66,7 @@ static int seed(db *d, const audit_ctx *ctx, const char *password, xerr *e) {
         int64_t id;
         if (user_create(d, ctx, &in, &id, e)) return -1;
     }
-    return 0;
+    return demo_households(d, ctx, e);
 }
 
 static int seeded(db *d, xerr *e) {

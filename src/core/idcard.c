@@ -16,17 +16,20 @@ static int digits(const char *s, int from, int n) {
     return v;
 }
 
-int idcard_parse(const char *s, idcard *out) {
+char idcard_check_char(const char *first17) {
     static const int W[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
     static const char CHECK[] = "10X98765432";
-    if (!s || strlen(s) != 18) return -1;
     int sum = 0;
-    for (int i = 0; i < 17; i++) {
+    for (int i = 0; i < 17; i++) sum += (first17[i] - '0') * W[i];
+    return CHECK[sum % 11];
+}
+
+int idcard_parse(const char *s, idcard *out) {
+    if (!s || strlen(s) != 18) return -1;
+    for (int i = 0; i < 17; i++)
         if (!isdigit((unsigned char)s[i])) return -1;
-        sum += (s[i] - '0') * W[i];
-    }
     char check = (char)toupper((unsigned char)s[17]);
-    if (check != CHECK[sum % 11]) return -1;
+    if (check != idcard_check_char(s)) return -1;
     int y = digits(s, 6, 4), m = digits(s, 10, 2), d = digits(s, 12, 2);
     if (y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return -1;
     memcpy(out->number, s, 17);

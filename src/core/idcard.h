@@ -14,6 +14,8 @@ typedef struct idcard {
     char sex;             /* 'M' or 'F' */
 } idcard;
 
+/* The check character (ISO 7064 MOD 11-2) of the first 17 digits. */
+char idcard_check_char(const char *first17);
 /* Parse and check s; 0 when valid (out filled), -1 otherwise. */
 int idcard_parse(const char *s, idcard *out);
 /* "510***********1234": first 3 and last 4 characters kept. out >= 19 bytes. */

@@ -10,7 +10,7 @@ void reply_json(req *r, int status, json_t *body) {
     r->status = status;
     r->ctype = "application/json; charset=utf-8";
     strbuf_reset(&r->out);
-    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10)) : NULL;
     strbuf_addstr(&r->out, s ? s : "null");
     free(s);
     json_decref(body);

@@ -1,0 +1,324 @@
+/*
+** households.c: household files over HTTP (model in model/household*.c):
+** list with filters, create, read, update, status changes, 两不愁三保障
+** indicators, income, the timeline, and the scope rules: admins and officials
+** see their subtree, secretaries and cadres their village, a villager only
+** their own household.
+*/
+#include "api/api.h"
+#include "core/crypto.h"
+#include "core/idcard.h"
+#include "core/jsonx.h"
+#include "model/household.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+int64_t hh_villager_household(req *r) {
+    if (strcmp(r->who.role, "villager")) return 0;
+    db_stmt *st = db_prepare(r->db, "SELECT COALESCE(household_id, -1) FROM app_user WHERE id = $1", &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, r->who.user_id);
+    int rc = db_step(st, &r->err);
+    /* A villager with no household sees nothing: -2 never matches an id. */
+    int64_t h = rc == 1 ? db_col_int(st, 0) : -1;
+    db_done(st);
+    return rc < 0 ? -1 : (h > 0 ? h : -2);
+}
+
+int hh_check(req *r, int64_t id) {
+    char path[256];
+    if (household_org_path(r->db, id, path, &r->err)) return -1;
+    if (!req_in_scope(r, path)) return fail(r, 403, "out_of_scope", NULL);
+    int64_t own = hh_villager_household(r);
+    if (own == -1) return -1;
+    if (own && own != id) return fail(r, 403, "out_of_scope", NULL);
+    return 0;
+}
+
+int scope_household_param(req *r) { return hh_check(r, req_id(r, 0)); }
+
+/* The subtree path a request lists: the caller's, or ?org_id= inside it. */
+static int query_path(req *r, char path[256]) {
+    int64_t org_id;
+    if (req_query_int(r, "org_id", 0, INT64_MAX, 0, &org_id)) return -1;
+    snprintf(path, 256, "%s", r->who.org_path);
+    if (!org_id) return 0;
+    if (req_check_org(r, org_id)) return -1;
+    db_stmt *st = db_prepare(r->db, "SELECT path FROM org_node WHERE id = $1", &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, org_id);
+    int rc = db_step(st, &r->err);
+    if (rc == 1) snprintf(path, 256, "%s", db_col_text(st, 0));
+    db_done(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int hh_query_init(req *r, hh_query *q) {
+    memset(q, 0, sizeof *q);
+    int64_t helper;
+    char path[256];
+    const char *status = req_query(r, "status"), *cause = req_query(r, "cause"), *unmet = req_query(r, "unmet");
+    const char *text = req_query(r, "q"), *idn = req_query(r, "id_number");
+    if (query_path(r, path) || req_query_int(r, "helper_id", 0, INT64_MAX, 0, &helper)) return -1;
+    if (text && strlen(text) > 100) return fail(r, 400, "too_long", "q");
+    int64_t own = hh_villager_household(r);
+    if (own == -1) return -1;
+    scope_range(path, q->lo, q->hi);
+    where *w = &q->w;
+    where_text(w, "h.org_id IN (SELECT id FROM org_node WHERE path >= ?", q->lo);
+    where_text(w, " AND path < ?)", q->hi);
+    if (own) where_int(w, " AND h.id = ?", own);
+    if (status && *status) where_text(w, " AND h.status = ?", status);
+    if (cause && *cause) where_text(w, " AND h.id IN (SELECT household_id FROM household_cause WHERE cause = ?)", cause);
+    if (unmet && *unmet)
+        where_text(w, " AND h.id IN (SELECT household_id FROM household_guarantee WHERE indicator = ? AND met = 0)",
+                   unmet);
+    if (helper)
+        where_int(w, " AND h.id IN (SELECT household_id FROM help_pair WHERE cadre_id = ? AND end_date IS NULL)",
+                  helper);
+    if (text && *text) {
+        api_like_pattern(text, &q->like);
+        where_text(w, " AND (h.number LIKE ? ESCAPE '\\' OR h.head_name LIKE ? ESCAPE '\\' OR h.id IN"
+                      " (SELECT household_id FROM member WHERE name LIKE ? ESCAPE '\\'))", q->like.buf);
+    }
+    if (idn && *idn) {
+        idcard id;
+        /* An invalid number matches nothing rather than failing the search. */
+        if (idcard_parse(idn, &id)) snprintf(q->bidx, sizeof q->bidx, "none");
+        else pii_blind_index(id.number, q->bidx);
+        where_text(w, " AND h.id IN (SELECT household_id FROM member WHERE id_bidx = ?)", q->bidx);
+    }
+    return 0;
+}
+
+void hh_query_release(hh_query *q) {
+    where_release(&q->w);
+    strbuf_release(&q->like);
+}
+
+/* ---- list, read ---------------------------------------------------------- */
+
+static int64_t count_where(req *r, const char *from, const where *w) {
+    strbuf sql = STRBUF_INIT;
+    strbuf_addf(&sql, "SELECT COUNT(*) FROM %s WHERE %s", from, w->sql.buf);
+    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
+    strbuf_release(&sql);
+    if (!st) return -1;
+    where_bind(w, st);
+    int rc = db_step(st, &r->err);
+    int64_t n = rc == 1 ? db_col_int(st, 0) : -1;
+    db_done(st);
+    return n;
+}
+
+/* Ids of one page, then each household's summary. */
+static json_t *page_households(req *r, const where *w, int64_t page, int64_t per_page) {
+    strbuf sql = STRBUF_INIT;
+    strbuf_addf(&sql, "SELECT h.id FROM household h WHERE %s ORDER BY h.number LIMIT $%d OFFSET $%d", w->sql.buf,
+                w->n + 1, w->n + 2);
+    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
+    strbuf_release(&sql);
+    if (!st) return NULL;
+    int next = where_bind(w, st);
+    db_bind_int(st, next, per_page);
+    db_bind_int(st, next + 1, (page - 1) * per_page);
+    int64_t ids[200];
+    int n = 0, rc;
+    while (n < 200 && (rc = db_step(st, &r->err)) == 1) ids[n++] = db_col_int(st, 0);
+    db_done(st);
+    if (n < 200 && rc < 0) return NULL;
+    json_t *items = json_array();
+    for (int i = 0; i < n; i++) {
+        json_t *h = household_get_json(r->db, ids[i], 0, &r->err);
+        if (!h) {
+            json_decref(items);
+            return NULL;
+        }
+        json_array_append_new(items, h);
+    }
+    return items;
+}
+
+int h_households_list(req *r) {
+    int64_t page, per_page;
+    hh_query q;
+    if (hh_query_init(r, &q) || req_paging(r, &page, &per_page)) {
+        hh_query_release(&q);
+        return -1;
+    }
+    int64_t total = count_where(r, "household h", &q.w);
+    json_t *items = total < 0 ? NULL : page_households(r, &q.w, page, per_page);
+    hh_query_release(&q);
+    if (!items) return -1;
+    reply_list(r, items, total, page, per_page);
+    return 0;
+}
+
+/* Cadres see the full file of the households they help, the summary of the others. */
+static int full_view_allowed(req *r, int64_t id) {
+    if (strcmp(r->who.role, "cadre")) return 1;
+    db_stmt *st = db_prepare(r->db,
+        "SELECT 1 FROM help_pair WHERE household_id = $1 AND cadre_id = $2 AND end_date IS NULL", &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, id);
+    db_bind_int(st, 2, r->who.user_id);
+    int rc = db_step(st, &r->err);
+    db_done(st);
+    return rc < 0 ? -1 : rc == 1;
+}
+
+int hh_reply(req *r, int status, int64_t id) {
+    int full = full_view_allowed(r, id);
+    if (full < 0) return -1;
+    json_t *h = household_get_json(r->db, id, full, &r->err);
+    if (!h) return -1;
+    json_object_set_new(h, "full", json_boolean(full));
+    reply_json(r, status, h);
+    return 0;
+}
+
+int h_household_get(req *r) { return hh_reply(r, 200, req_id(r, 0)); }
+
+/* ---- writes -------------------------------------------------------------- */
+
+/* Read the household fields of a POST or PATCH body. */
+static int read_household(req *r, household_in *in, int creating) {
+    memset(in, 0, sizeof *in);
+    json_t *j = r->json, *lat = json_object_get(j, "lat"), *lon = json_object_get(j, "lon");
+    if (jx_str(j, "number", creating, 32, &in->number, &r->err) < 0 ||
+        jx_int(j, "org_id", creating, 1, INT64_MAX, &in->org_id, &r->err) < 0 ||
+        jx_str(j, "address", JX_OPTIONAL, 200, &in->address, &r->err) < 0 ||
+        jx_str(j, "notes", JX_OPTIONAL, 2000, &in->notes, &r->err) < 0 ||
+        jx_int(j, "visit_interval_days", JX_OPTIONAL, 1, 366, &in->visit_interval_days, &r->err) < 0)
+        return -1;
+    if (creating && jx_enum(j, "status", JX_OPTIONAL, HH_STATUSES, &in->status, &r->err) < 0) return -1;
+    if (!lat != !lon) return fail(r, 400, "missing_field", lat ? "lon" : "lat");
+    if (lat && json_is_null(lat) && json_is_null(lon)) {
+        in->has_location = creating ? 0 : -1;
+    } else if (lat) {
+        if (!json_is_number(lat)) return fail(r, 400, "invalid_type", "lat");
+        if (!json_is_number(lon)) return fail(r, 400, "invalid_type", "lon");
+        in->has_location = 1;
+        in->lat = json_number_value(lat);
+        in->lon = json_number_value(lon);
+    }
+    json_t *causes = json_object_get(j, "causes");
+    if (causes) {
+        if (!json_is_array(causes) || json_array_size(causes) > HH_MAX_CAUSES) return fail(r, 400, "invalid_type", "causes");
+        in->has_causes = 1;
+        size_t i;
+        json_t *c;
+        json_array_foreach(causes, i, c) {
+            if (!json_is_string(c)) return fail(r, 400, "invalid_type", "causes");
+            in->causes[in->ncauses++] = json_string_value(c);
+        }
+    }
+    return 0;
+}
+
+int h_household_create(req *r) {
+    household_in in;
+    if (read_household(r, &in, 1)) return -1;
+    audit_ctx ctx = api_ctx(r);
+    int64_t id;
+    if (api_begin(r) || household_create(r->db, &ctx, &in, &id, &r->err) || api_commit(r)) return -1;
+    return hh_reply(r, 201, id);
+}
+
+int h_household_update(req *r) {
+    household_in in;
+    if (read_household(r, &in, 0)) return -1;
+    if (in.org_id && req_check_org(r, in.org_id)) return -1;
+    audit_ctx ctx = api_ctx(r);
+    int64_t id = req_id(r, 0);
+    if (api_begin(r) || household_update(r->db, &ctx, id, &in, &r->err) || api_commit(r)) return -1;
+    return hh_reply(r, 200, id);
+}
+
+int h_household_status(req *r) {
+    const char *status, *date, *reason;
+    if (jx_enum(r->json, "status", JX_REQUIRED, HH_STATUSES, &status, &r->err) < 0 ||
+        jx_str(r->json, "effective_date", JX_REQUIRED, 10, &date, &r->err) < 0 ||
+        jx_str(r->json, "reason", JX_REQUIRED, 500, &reason, &r->err) < 0)
+        return -1;
+    audit_ctx ctx = api_ctx(r);
+    int64_t id = req_id(r, 0);
+    if (api_begin(r) || household_set_status(r->db, &ctx, id, status, date, reason, &r->err) || api_commit(r))
+        return -1;
+    return hh_reply(r, 200, id);
+}
+
+int h_household_guarantees(req *r) {
+    json_t *items = json_object_get(r->json, "items"), *it;
+    if (!items) return fail(r, 400, "missing_field", "items");
+    if (!json_is_array(items) || json_array_size(items) > 12) return fail(r, 400, "invalid_type", "items");
+    audit_ctx ctx = api_ctx(r);
+    int64_t id = req_id(r, 0);
+    if (api_begin(r)) return -1;
+    size_t i;
+    json_array_foreach(items, i, it) {
+        const char *indicator, *note = NULL;
+        int met;
+        if (jx_enum(it, "indicator", JX_REQUIRED, HH_INDICATORS, &indicator, &r->err) < 0 ||
+            jx_bool(it, "met", JX_REQUIRED, &met, &r->err) < 0 ||
+            jx_str(it, "note", JX_OPTIONAL, 500, &note, &r->err) < 0 ||
+            household_set_guarantee(r->db, &ctx, id, indicator, met, note, &r->err))
+            return -1;
+    }
+    if (api_commit(r)) return -1;
+    return hh_reply(r, 200, id);
+}
+
+int h_household_income(req *r) {
+    int64_t amounts[6];
+    for (int i = 0; i < 6; i++)
+        if (jx_int(r->json, HH_INCOME_SOURCES[i], JX_REQUIRED, 0, 100000000, &amounts[i], &r->err) < 0) return -1;
+    audit_ctx ctx = api_ctx(r);
+    int64_t id = req_id(r, 0), year = req_id(r, 1);
+    if (api_begin(r) || household_set_income(r->db, &ctx, id, year, amounts, &r->err) || api_commit(r)) return -1;
+    return hh_reply(r, 200, id);
+}
+
+/* ---- timeline ------------------------------------------------------------ */
+
+/* Every change to a household is audited under entity "household", so its
+** audit records are its timeline: registration, edits, status changes,
+** members, help pairs and visits, each with who did it. */
+static const char *kind_of(const char *action) {
+    if (!strncmp(action, "visit.", 6)) return "visit";
+    if (!strcmp(action, "household.status")) return "status";
+    if (!strncmp(action, "help.", 5)) return "help";
+    return "change";
+}
+
+int h_household_timeline(req *r) {
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)req_id(r, 0));
+    db_stmt *st = db_prepare(r->db,
+        "SELECT a.ts, a.action, a.actor_login, a.before_json, a.after_json, u.display_name FROM audit_log a"
+        " LEFT JOIN app_user u ON u.id = a.actor_id WHERE a.entity = 'household' AND a.entity_id = $1"
+        " ORDER BY a.seq DESC LIMIT 500", &r->err);
+    if (!st) return -1;
+    db_bind_text(st, 1, id);
+    json_t *items = json_array();
+    int rc;
+    while ((rc = db_step(st, &r->err)) == 1) {
+        const char *action = db_col_text(st, 1);
+        json_t *after = db_col_text(st, 4) ? json_loads(db_col_text(st, 4), JSON_DECODE_ANY, NULL) : NULL;
+        json_t *before = db_col_text(st, 3) ? json_loads(db_col_text(st, 3), JSON_DECODE_ANY, NULL) : NULL;
+        json_t *item = json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:o, s:o}", "ts", (json_int_t)db_col_int(st, 0),
+                                 "kind", kind_of(action), "action", action, "actor", db_col_text(st, 2),
+                                 "actor_name", db_col_text(st, 5), "before", before ? before : json_null(),
+                                 "after", after ? after : json_null());
+        json_array_append_new(items, item);
+    }
+    db_done(st);
+    if (rc < 0) {
+        json_decref(items);
+        return -1;
+    }
+    reply_json(r, 200, json_pack("{s:o}", "items", items));
+    return 0;
+}
