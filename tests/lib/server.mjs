@@ -137,6 +137,7 @@ export class Client {
   get(path, opts) { return this.req('GET', path, undefined, opts); }
   post(path, body, opts) { return this.req('POST', path, body, opts); }
   patch(path, body, opts) { return this.req('PATCH', path, body, opts); }
+  put(path, body, opts) { return this.req('PUT', path, body, opts); }
   del(path, body, opts) { return this.req('DELETE', path, body, opts); }
 
   async login(login, password = DEMO_PASSWORD, otp) {
