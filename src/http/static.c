@@ -18,7 +18,7 @@ static char g_web[512], g_vendor[512];
 static char g_csp[1024];
 
 /* npm packages the UI may load; nothing else under node_modules is served. */
-static const char *const VENDOR_ALLOW[] = {"preact/", "htm/", NULL};
+static const char *const VENDOR_ALLOW[] = {"preact/", "htm/", "leaflet/", "leaflet.markercluster/", NULL};
 
 static const struct { const char *ext, *type; } MIME[] = {
     {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},

@@ -1,13 +1,21 @@
 import { html } from 'htm/preact';
 import { t } from './i18n.js';
 import { roleName, levelName, loadOrgs, orgPath, useLoad, canSee, fmtTime } from './ui.js';
+import { TargetsSummary } from './targets.js';
 
 // Quick links by role; the nav bar has them too, these are the big buttons.
-const TITLE = { org: 'org.title', users: 'users.title', audit: 'audit.title', sessions: 'sessions.page' };
+const TITLE = { org: 'org.title', users: 'users.title', audit: 'audit.title', sessions: 'sessions.page',
+  households: 'hh.title', map: 'map.title', my: 'my.title', overdue: 'overdue.title' };
+const HREF = { overdue: '#/visits/overdue' };
 const QUICK = {
-  admin: ['org', 'users', 'audit'],
+  admin: ['households', 'map', 'overdue', 'org', 'users', 'audit'],
   auditor: ['audit'],
+  official: ['households', 'map', 'overdue', 'my'],
+  secretary: ['households', 'map', 'overdue', 'my'],
+  cadre: ['my', 'households', 'map'],
 };
+// Exit targets concern everyone who works on households.
+const TARGET_ROLES = ['admin', 'official', 'secretary', 'cadre'];
 
 export function HomePage({ me }) {
   const u = me.user;
@@ -31,8 +39,14 @@ export function HomePage({ me }) {
         <dd>${u.totp_enabled ? t('common.on') : html`<a href="#/sessions">${t('common.off')}</a>`}</dd>
       </dl>
     </section>
+    ${u.role === 'villager' && html`<section class="quick">
+      <a class="quick-link" href=${u.household_id ? '#/households/' + u.household_id : '#/households'}
+          data-testid="quick-own-household">
+        <strong>${t('home.own_household')}</strong><span>${t('home.quick.own_household')}</span></a>
+    </section>`}
+    ${TARGET_ROLES.includes(u.role) && html`<${TargetsSummary} me=${me} />`}
     ${quick.length > 0 && html`<section class="quick">
-      ${quick.map((k) => html`<a class="quick-link" href=${'#/' + k} data-testid=${'quick-' + k}>
+      ${quick.map((k) => html`<a class="quick-link" href=${HREF[k] || '#/' + k} data-testid=${'quick-' + k}>
         <strong>${t(TITLE[k])}</strong><span>${t('home.quick.' + k)}</span></a>`)}
     </section>`}
     <section class="quick">

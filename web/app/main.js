@@ -10,14 +10,45 @@ import { OrgPage } from './org.js';
 import { UsersPage } from './users.js';
 import { SessionsPage } from './sessions.js';
 import { AuditPage } from './audit.js';
+import { HouseholdsPage } from './households.js';
+import { HouseholdPage } from './household.js';
+import { MapPage } from './map.js';
+import { MyHouseholdsPage, OverduePage } from './visits.js';
 
+// `roles`: who sees the page (the server enforces the same on every request); pages without
+// it follow ui.js canSee. `nav: false`: reached by links only. `:name` segments become args.
+const HH_ROLES = ['admin', 'official', 'secretary', 'cadre'];
 const PAGES = [
   { path: '/', key: 'home', view: HomePage },
+  { path: '/households', key: 'households', view: HouseholdsPage, roles: HH_ROLES },
+  // A villager's list holds their own household only; the nav calls it "my household".
+  { path: '/households', key: 'own_household', view: HouseholdsPage, roles: ['villager'] },
+  { path: '/households/:id', key: 'household', view: HouseholdPage, nav: false,
+    roles: [...HH_ROLES, 'villager'] },
+  { path: '/my', key: 'my', view: MyHouseholdsPage, roles: ['cadre', 'secretary', 'official'] },
+  { path: '/map', key: 'map', view: MapPage, roles: HH_ROLES },
+  { path: '/visits/overdue', key: 'overdue', view: OverduePage, roles: ['admin', 'official', 'secretary'] },
   { path: '/org', key: 'org', view: OrgPage },
   { path: '/users', key: 'users', view: UsersPage },
   { path: '/audit', key: 'audit', view: AuditPage },
   { path: '/sessions', key: 'sessions', view: SessionsPage },
 ];
+
+const visible = (role, p) => (p.roles ? p.roles.includes(role) : canSee(role, p.key));
+
+// The page for a path, with the values of its :name segments.
+function match(path, role) {
+  const parts = path.split('/');
+  for (const p of PAGES) {
+    if (role && !visible(role, p) && PAGES.some((q) => q !== p && q.path === p.path && visible(role, q))) continue;
+    const want = p.path.split('/');
+    if (want.length !== parts.length) continue;
+    const args = {};
+    if (want.every((w, i) => (w.startsWith(':') ? (args[w.slice(1)] = decodeURIComponent(parts[i])) !== ''
+      && /^\d+$/.test(parts[i]) : w === parts[i]))) return { page: p, args };
+  }
+  return { page: null, args: {} };
+}
 
 function parseHash() {
   const raw = location.hash.replace(/^#/, '') || '/';
@@ -26,8 +57,13 @@ function parseHash() {
 }
 
 function TopBar({ me, route, onLogout }) {
-  const links = PAGES.filter((p) => canSee(me.user.role, p.key)
-    && (!me.must_enroll_totp || p.key === 'sessions'));
+  const links = PAGES.filter((p) => p.nav !== false && visible(me.user.role, p)
+    && (!me.must_enroll_totp || p.key === 'sessions')).map((p) => ({ ...p }));
+  // A villager's own household: straight to its page when the account names it.
+  const own = links.find((p) => p.key === 'own_household');
+  if (own && me.user.household_id) own.path = '/households/' + me.user.household_id;
+  const current = (p) => route.path === p.path
+    || (p.path === '/households' && route.path.startsWith('/households/'));
   return html`<header class="topbar">
     <div class="bar">
       <a class="brand" href="#/">${t('app.name')}</a>
@@ -38,7 +74,7 @@ function TopBar({ me, route, onLogout }) {
     </div>
     <nav class="tabs" aria-label=${t('nav.label')}>
       ${links.map((p) => html`<a href=${'#' + p.path} data-testid=${'nav-' + p.key}
-          aria-current=${route.path === p.path ? 'page' : undefined}>${t('nav.' + p.key)}</a>`)}
+          aria-current=${current(p) ? 'page' : undefined}>${t('nav.' + p.key)}</a>`)}
     </nav>
   </header>`;
 }
@@ -101,12 +137,12 @@ function App() {
   if (!me || (enrolling && route.path !== '/sessions')) {
     return html`<p class="boot">${t('common.loading')}</p>`;
   }
-  const page = PAGES.find((p) => p.path === route.path);
-  const View = page && canSee(me.user.role, page.key) ? page.view : NotFound;
+  const { page, args } = match(route.path, me.user.role);
+  const View = page && visible(me.user.role, page) ? page.view : NotFound;
   return html`
     <${TopBar} me=${me} route=${route} onLogout=${logout} />
-    <main class="page">
-      <${View} me=${me} params=${route.params} refreshMe=${refreshMe} />
+    <main class=${'page page-' + (page ? page.key : 'none')}>
+      <${View} key=${route.path} me=${me} params=${route.params} args=${args} refreshMe=${refreshMe} />
     </main>`;
 }
 
