@@ -189,8 +189,8 @@ static int read_household(req *r, household_in *in, int creating) {
     json_t *j = r->json, *lat = json_object_get(j, "lat"), *lon = json_object_get(j, "lon");
     if (jx_str(j, "number", creating, 32, &in->number, &r->err) < 0 ||
         jx_int(j, "org_id", creating, 1, INT64_MAX, &in->org_id, &r->err) < 0 ||
-        jx_str(j, "address", JX_OPTIONAL, 200, &in->address, &r->err) < 0 ||
-        jx_str(j, "notes", JX_OPTIONAL, 2000, &in->notes, &r->err) < 0 ||
+        jx_text(j, "address", JX_OPTIONAL, 200, &in->address, &r->err) < 0 ||
+        jx_text(j, "notes", JX_OPTIONAL, 2000, &in->notes, &r->err) < 0 ||
         jx_int(j, "visit_interval_days", JX_OPTIONAL, 1, 366, &in->visit_interval_days, &r->err) < 0)
         return -1;
     if (creating && jx_enum(j, "status", JX_OPTIONAL, HH_STATUSES, &in->status, &r->err) < 0) return -1;
@@ -263,7 +263,7 @@ int h_household_guarantees(req *r) {
         int met;
         if (jx_enum(it, "indicator", JX_REQUIRED, HH_INDICATORS, &indicator, &r->err) < 0 ||
             jx_bool(it, "met", JX_REQUIRED, &met, &r->err) < 0 ||
-            jx_str(it, "note", JX_OPTIONAL, 500, &note, &r->err) < 0 ||
+            jx_text(it, "note", JX_OPTIONAL, 500, &note, &r->err) < 0 ||
             household_set_guarantee(r->db, &ctx, id, indicator, met, note, &r->err))
             return -1;
     }

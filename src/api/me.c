@@ -19,6 +19,12 @@ int h_me(req *r) {
     json_t *user = user_get_json(r->db, r->who.user_id, &r->err);
     if (!user) return -1;
     json_object_set_new(user, "org_path", json_string(r->who.org_path));
+    int64_t home = hh_villager_household(r);
+    if (home == -1) {
+        json_decref(user);
+        return -1;
+    }
+    json_object_set_new(user, "household_id", home > 0 ? json_integer(home) : json_null());
     reply_json(r, 200, json_pack("{s:o, s:s, s:b}", "user", user, "csrf", r->who.csrf,
                                  "must_enroll_totp", r->who.must_enroll));
     return 0;

@@ -90,7 +90,7 @@ int h_visit_create(req *r) {
     visit_in in = {.household_id = req_id(r, 0), .cadre_id = r->who.user_id, .visited_at = r->now};
     int has_lat, has_lon, has_acc;
     if (jx_int(r->json, "visited_at", JX_OPTIONAL, 0, INT64_MAX, &in.visited_at, &r->err) < 0 ||
-        jx_str(r->json, "notes", JX_REQUIRED, 2000, &in.notes, &r->err) < 0 ||
+        jx_text(r->json, "notes", JX_REQUIRED, 2000, &in.notes, &r->err) < 0 ||
         (has_lat = number_field(r, "lat", &in.lat)) < 0 || (has_lon = number_field(r, "lon", &in.lon)) < 0 ||
         (has_acc = number_field(r, "accuracy", &in.accuracy)) < 0)
         return -1;
@@ -180,7 +180,8 @@ int h_visits_overdue(req *r) {
     int64_t ids[2000], dues[2000];
     int n = 0, rc = -1;
     if (st) {
-        db_bind_int(st, where_bind(&q.w, st), r->now);
+        /* Overdue means due before today (UTC days): due today is not late yet. */
+        db_bind_int(st, where_bind(&q.w, st), r->now - r->now % 86400);
         while (n < 2000 && (rc = db_step(st, &r->err)) == 1) {
             ids[n] = db_col_int(st, 0);
             dues[n++] = db_col_int(st, 1);
@@ -204,7 +205,7 @@ int h_visits_overdue(req *r) {
         char due[11];
         ymd(dues[i], due);
         json_array_append_new(items, json_pack("{s:o, s:s, s:I}", "household", h, "due", due, "days_overdue",
-                                               (json_int_t)((r->now - dues[i]) / 86400)));
+                                               (json_int_t)((r->now - r->now % 86400 - 1 - dues[i]) / 86400 + 1)));
     }
     reply_json(r, 200, json_pack("{s:o, s:I, s:o, s:o}", "items", items, "total", (json_int_t)n, "by_cadre",
                                  tally_json(cadres, nc, "cadre_id"), "by_village", tally_json(villages, nv, "org_id")));

@@ -9,17 +9,26 @@ static json_t *field(json_t *obj, const char *key, int required, int *rc, xerr *
     return v;
 }
 
-int jx_str(json_t *obj, const char *key, int required, size_t maxlen, const char **out, xerr *e) {
+static int string_field(json_t *obj, const char *key, int required, int allow_empty, size_t maxlen,
+                        const char **out, xerr *e) {
     int rc;
     json_t *v = field(obj, key, required, &rc, e);
     if (!v) return rc;
     if (!json_is_string(v)) return xerr_set(e, 400, "invalid_type", "%s", key);
     size_t n = json_string_length(v);
-    if (n == 0) return xerr_set(e, 400, "invalid_value", "%s", key);
+    if (n == 0 && !allow_empty) return xerr_set(e, 400, "invalid_value", "%s", key);
     if (n > maxlen) return xerr_set(e, 400, "too_long", "%s", key);
     if (strlen(json_string_value(v)) != n) return xerr_set(e, 400, "invalid_value", "%s", key);
     *out = json_string_value(v);
     return 1;
+}
+
+int jx_str(json_t *obj, const char *key, int required, size_t maxlen, const char **out, xerr *e) {
+    return string_field(obj, key, required, 0, maxlen, out, e);
+}
+
+int jx_text(json_t *obj, const char *key, int required, size_t maxlen, const char **out, xerr *e) {
+    return string_field(obj, key, required, 1, maxlen, out, e);
 }
 
 int jx_str_or_null(json_t *obj, const char *key, size_t maxlen, const char **out, xerr *e) {

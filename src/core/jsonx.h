@@ -19,6 +19,8 @@ enum { JX_OPTIONAL = 0, JX_REQUIRED = 1 };
 
 /* A string of 1..maxlen bytes (after trimming nothing: empty strings are invalid). */
 int jx_str(json_t *obj, const char *key, int required, size_t maxlen, const char **out, xerr *e);
+/* Like jx_str but "" is accepted (free text that may be cleared). */
+int jx_text(json_t *obj, const char *key, int required, size_t maxlen, const char **out, xerr *e);
 /* Like jx_str but null is accepted and yields *out = NULL with return 1. */
 int jx_str_or_null(json_t *obj, const char *key, size_t maxlen, const char **out, xerr *e);
 int jx_int(json_t *obj, const char *key, int required, int64_t min, int64_t max, int64_t *out, xerr *e);

@@ -68,11 +68,15 @@ int static_init(const char *web_dir, const char *vendor_dir, xerr *e) {
     if (read_file(path, &html) == 0) import_map_hash(html.buf, hash, sizeof hash);
     else fprintf(stderr, "xiangcun: warning: %s not found; the web UI will not load\n", path);
     strbuf_release(&html);
+    /* Map tiles come from a server the county chooses (OpenStreetMap, Tianditu...):
+    ** XIANGCUN_TILE_HOSTS lists their origins, space-separated, for img-src. */
+    const char *tiles = getenv("XIANGCUN_TILE_HOSTS");
+    int tiles_ok = tiles && strlen(tiles) < 400 && !strpbrk(tiles, ";,'\"\r\n");
     snprintf(g_csp, sizeof g_csp,
              "default-src 'self'; script-src 'self'%s; style-src 'self' 'unsafe-inline'; "
-             "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+             "img-src 'self' data: blob:%s%s; connect-src 'self'; object-src 'none'; base-uri 'self'; "
              "frame-ancestors 'none'; form-action 'self'",
-             hash);
+             hash, tiles_ok ? " " : "", tiles_ok ? tiles : "");
     (void)e;
     return 0;
 }
