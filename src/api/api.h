@@ -21,6 +21,10 @@ audit_ctx api_ctx(const req *r);
 /* Begin a write transaction; the router rolls back when a handler fails. */
 int api_begin(req *r);
 int api_commit(req *r);
+/* Commit the open transaction, if any, then answer with body (stolen). Build
+** the answer inside the transaction, so failing to read it back can never
+** follow a committed change; on a failed commit nothing is answered but the error. */
+int api_commit_reply(req *r, int status, json_t *body);
 /* "%text%" for LIKE ... ESCAPE '\\', with LIKE's wildcards in the text escaped. */
 void api_like_pattern(const char *q, strbuf *out);
 /* Check the caller's own password (re-authentication before sensitive acts). */
@@ -132,5 +136,17 @@ int h_target_put(req *r);
 /* settings.c */
 int h_settings_get(req *r);
 int h_settings_update(req *r);
+
+/* imports.c: household import jobs and the import template */
+int h_import_create(req *r);
+int h_import_get(req *r);
+int h_import_report(req *r);
+int h_import_template_csv(req *r);
+int h_import_template_xlsx(req *r);
+/* Mark import jobs that a stopped server left unfinished as failed (at start-up). */
+int import_jobs_recover(db *d, xerr *e);
+/* exports.c: the household ledger (台账) with the list's filters */
+int h_households_export_csv(req *r);
+int h_households_export_xlsx(req *r);
 
 #endif

@@ -27,6 +27,16 @@ audit_ctx api_ctx(const req *r) {
 int api_begin(req *r) { return db_begin(r->db, &r->err); }
 int api_commit(req *r) { return db_commit(r->db, &r->err); }
 
+int api_commit_reply(req *r, int status, json_t *body) {
+    if (!body) return -1;
+    if (db_in_tx(r->db) && api_commit(r)) {
+        json_decref(body);
+        return -1;
+    }
+    reply_json(r, status, body);
+    return 0;
+}
+
 static void where_add(where *w, const char *fragment) {
     if (w->n >= WHERE_MAX) abort();   /* programming error: too many filters */
     w->n++;

@@ -173,10 +173,8 @@ int hh_reply(req *r, int status, int64_t id) {
     int full = full_view_allowed(r, id);
     if (full < 0) return -1;
     json_t *h = household_get_json(r->db, id, full, &r->err);
-    if (!h) return -1;
-    json_object_set_new(h, "full", json_boolean(full));
-    reply_json(r, status, h);
-    return 0;
+    if (h) json_object_set_new(h, "full", json_boolean(full));
+    return api_commit_reply(r, status, h);
 }
 
 int h_household_get(req *r) { return hh_reply(r, 200, req_id(r, 0)); }
@@ -223,7 +221,7 @@ int h_household_create(req *r) {
     if (read_household(r, &in, 1)) return -1;
     audit_ctx ctx = api_ctx(r);
     int64_t id;
-    if (api_begin(r) || household_create(r->db, &ctx, &in, &id, &r->err) || api_commit(r)) return -1;
+    if (api_begin(r) || household_create(r->db, &ctx, &in, &id, &r->err)) return -1;
     return hh_reply(r, 201, id);
 }
 
@@ -233,7 +231,7 @@ int h_household_update(req *r) {
     if (in.org_id && req_check_org(r, in.org_id)) return -1;
     audit_ctx ctx = api_ctx(r);
     int64_t id = req_id(r, 0);
-    if (api_begin(r) || household_update(r->db, &ctx, id, &in, &r->err) || api_commit(r)) return -1;
+    if (api_begin(r) || household_update(r->db, &ctx, id, &in, &r->err)) return -1;
     return hh_reply(r, 200, id);
 }
 
@@ -245,8 +243,7 @@ int h_household_status(req *r) {
         return -1;
     audit_ctx ctx = api_ctx(r);
     int64_t id = req_id(r, 0);
-    if (api_begin(r) || household_set_status(r->db, &ctx, id, status, date, reason, &r->err) || api_commit(r))
-        return -1;
+    if (api_begin(r) || household_set_status(r->db, &ctx, id, status, date, reason, &r->err)) return -1;
     return hh_reply(r, 200, id);
 }
 
@@ -267,7 +264,6 @@ int h_household_guarantees(req *r) {
             household_set_guarantee(r->db, &ctx, id, indicator, met, note, &r->err))
             return -1;
     }
-    if (api_commit(r)) return -1;
     return hh_reply(r, 200, id);
 }
 
@@ -277,7 +273,7 @@ int h_household_income(req *r) {
         if (jx_int(r->json, HH_INCOME_SOURCES[i], JX_REQUIRED, 0, 100000000, &amounts[i], &r->err) < 0) return -1;
     audit_ctx ctx = api_ctx(r);
     int64_t id = req_id(r, 0), year = req_id(r, 1);
-    if (api_begin(r) || household_set_income(r->db, &ctx, id, year, amounts, &r->err) || api_commit(r)) return -1;
+    if (api_begin(r) || household_set_income(r->db, &ctx, id, year, amounts, &r->err)) return -1;
     return hh_reply(r, 200, id);
 }
 

@@ -43,8 +43,7 @@ static int reply_member(req *r, int status, int64_t household_id, int64_t member
         if (json_integer_value(json_object_get(m, "id")) == member_id) found = json_incref(m);
     json_decref(h);
     if (!found) return fail(r, 404, "not_found", "member");
-    reply_json(r, status, found);
-    return 0;
+    return api_commit_reply(r, status, found);
 }
 
 int h_member_create(req *r) {
@@ -52,7 +51,7 @@ int h_member_create(req *r) {
     if (read_member(r, &in, 1)) return -1;
     audit_ctx ctx = api_ctx(r);
     int64_t hid = req_id(r, 0), id;
-    if (api_begin(r) || member_add(r->db, &ctx, hid, &in, &id, &r->err) || api_commit(r)) return -1;
+    if (api_begin(r) || member_add(r->db, &ctx, hid, &in, &id, &r->err)) return -1;
     return reply_member(r, 201, hid, id);
 }
 
@@ -63,7 +62,7 @@ int h_member_update(req *r) {
     int64_t id = req_id(r, 0);
     int64_t hid = member_household(r->db, id, &r->err);
     if (hid <= 0) return -1;
-    if (api_begin(r) || member_update(r->db, &ctx, id, &in, &r->err) || api_commit(r)) return -1;
+    if (api_begin(r) || member_update(r->db, &ctx, id, &in, &r->err)) return -1;
     return reply_member(r, 200, hid, id);
 }
 

@@ -87,12 +87,9 @@ int h_user_get(req *r) {
     return 0;
 }
 
-/* Answer with the user as stored now. */
-static int reply_user(req *r, int status, int64_t id) {
-    json_t *u = user_get_json(r->db, id, &r->err);
-    if (!u) return -1;
-    reply_json(r, status, u);
-    return 0;
+/* Commit and answer with the user as stored. */
+static int commit_reply_user(req *r, int status, int64_t id) {
+    return api_commit_reply(r, status, user_get_json(r->db, id, &r->err));
 }
 
 int h_user_create(req *r) {
@@ -106,8 +103,8 @@ int h_user_create(req *r) {
         return -1;
     audit_ctx ctx = api_ctx(r);
     int64_t id;
-    if (api_begin(r) || user_create(r->db, &ctx, &in, &id, &r->err) || api_commit(r)) return -1;
-    return reply_user(r, 201, id);
+    if (api_begin(r) || user_create(r->db, &ctx, &in, &id, &r->err)) return -1;
+    return commit_reply_user(r, 201, id);
 }
 
 int h_user_update(req *r) {
@@ -126,10 +123,8 @@ int h_user_update(req *r) {
     if (id == r->who.user_id && (disabled == 1 || (role && strcmp(role, r->who.role))))
         return fail(r, 403, "forbidden", NULL);   /* no locking yourself out */
     audit_ctx ctx = api_ctx(r);
-    if (api_begin(r) || user_update(r->db, &ctx, id, name, role, org_id, phone, disabled, &r->err) ||
-        api_commit(r))
-        return -1;
-    return reply_user(r, 200, id);
+    if (api_begin(r) || user_update(r->db, &ctx, id, name, role, org_id, phone, disabled, &r->err)) return -1;
+    return commit_reply_user(r, 200, id);
 }
 
 int h_user_password(req *r) {

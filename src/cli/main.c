@@ -5,8 +5,12 @@
 ** with audit/, auth/ and core/ (strings, errors, crypto, config) beside them.
 */
 #include "cli/cli.h"
+#include "core/strbuf.h"
+
+#include <jansson.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char USAGE[] =
@@ -33,6 +37,9 @@ int main(int argc, char **argv) {
         return argc < 2 ? 2 : 0;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* jansson silently drops bytes when an allocation fails; like the rest of
+    ** xiangcun, abort instead (see strbuf.h). */
+    json_set_alloc_funcs(xmalloc, free);
     for (size_t i = 0; i < sizeof CMDS / sizeof CMDS[0]; i++)
         if (!strcmp(argv[1], CMDS[i].name)) return CMDS[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "xiangcun: unknown command '%s'\n\n%s", argv[1], USAGE);

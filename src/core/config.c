@@ -16,7 +16,8 @@ int config_set_listen(config *c, const char *s) {
     }
     char *end;
     long port = strtol(colon + 1, &end, 10);
-    if (*end || port < 0 || port > 65535) {
+    /* Digits only: strtol would also take "", " 80" and "+80". */
+    if (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) || *end || port < 0 || port > 65535) {
         fprintf(stderr, "xiangcun: bad port in '%s'\n", s);
         return -1;
     }

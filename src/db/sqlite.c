@@ -122,7 +122,14 @@ static int sq_col_isnull(db_stmt *st, int col) {
 }
 
 static const char *sq_col_text(db_stmt *st, int col) {
-    return (const char *)sqlite3_column_text(st->impl, col);
+    const char *s = (const char *)sqlite3_column_text(st->impl, col);
+    /* NULL for a non-NULL value means SQLite ran out of memory converting it:
+    ** treat it like every other allocation failure rather than read NULL. */
+    if (!s && sqlite3_column_type(st->impl, col) != SQLITE_NULL) {
+        fprintf(stderr, "xiangcun: out of memory reading a column\n");
+        abort();
+    }
+    return s;
 }
 
 static const char *sq_col_name(db_stmt *st, int col) { return sqlite3_column_name(st->impl, col); }
