@@ -40,7 +40,9 @@ const route ROUTES[] = {
     {GET, "/api/v1/users/{id}", h_user_get, P_USER_READ, scope_user_param, 0},
     {PATCH, "/api/v1/users/{id}", h_user_update, P_USER_WRITE, scope_user_param, R_JSON},
     {POST, "/api/v1/users/{id}/password", h_user_password, P_USER_WRITE, scope_user_param, R_JSON},
-    {POST, "/api/v1/users/{id}/reveal", h_user_reveal, P_PII_REVEAL, scope_user_param, R_JSON},
+    /* Staff phones: for user administrators only (officials and secretaries
+    ** reveal household members' data, not their colleagues'). */
+    {POST, "/api/v1/users/{id}/reveal", h_user_reveal, P_USER_WRITE | P_PII_REVEAL, scope_user_param, R_JSON},
 
     {GET, "/api/v1/audit", h_audit_list, P_AUDIT_READ, scope_county, 0},
     {GET, "/api/v1/audit.csv", h_audit_csv, P_AUDIT_READ, scope_county, 0},
@@ -71,6 +73,16 @@ const route ROUTES[] = {
 
     {GET, "/api/v1/settings", h_settings_get, P_SETTINGS, scope_county, 0},
     {PATCH, "/api/v1/settings", h_settings_update, P_SETTINGS, scope_county, R_JSON},
+
+    /* Household import (raw CSV/XLSX body, run as a job; rows outside the
+    ** caller's subtree are bad rows) and the ledger export with the list's filters. */
+    {POST, "/api/v1/imports", h_import_create, P_HH_WRITE, NULL, R_UPLOAD},
+    {GET, "/api/v1/imports/{id}", h_import_get, P_HH_WRITE, NULL, 0},
+    {GET, "/api/v1/imports/{id}/report.csv", h_import_report, P_HH_WRITE, NULL, 0},
+    {GET, "/api/v1/imports/template.csv", h_import_template_csv, P_HH_WRITE, NULL, 0},
+    {GET, "/api/v1/imports/template.xlsx", h_import_template_xlsx, P_HH_WRITE, NULL, 0},
+    {GET, "/api/v1/households/export.csv", h_households_export_csv, P_HH_READ, NULL, 0},
+    {GET, "/api/v1/households/export.xlsx", h_households_export_xlsx, P_HH_READ, NULL, 0},
 };
 
 const int N_ROUTES = (int)(sizeof ROUTES / sizeof ROUTES[0]);

@@ -3,6 +3,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "db/migrate.h"
+#include "api/api.h"
 
 #include <stdio.h>
 
@@ -20,8 +21,14 @@ int cmd_serve(int argc, char **argv) {
     db *d = NULL;
     int rc = cli_start(argc, argv, usage, CLI_FLAT, &c, &d);
     if (rc) return rc < 0 ? 0 : rc;
-    db_close(d);   /* migrations done; each server thread opens its own connection */
     xerr e = {0};
+    /* Import jobs a previous process left unfinished were rolled back: say so. */
+    if (import_jobs_recover(d, &e)) {
+        fprintf(stderr, "xiangcun: %s: %s\n", e.code, e.detail);
+        db_close(d);
+        return 1;
+    }
+    db_close(d);   /* migrations done; each server thread opens its own connection */
     if (server_run(&c, &e)) {
         fprintf(stderr, "xiangcun: %s\n", e.detail);
         return 1;

@@ -68,14 +68,16 @@ int config_load(config *c) {
     const char *listen = getenv("XIANGCUN_LISTEN");
     if (config_set_listen(c, listen && *listen ? listen : "127.0.0.1:8080")) return -1;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int body_kib;
+    int body_kib, upload_mib;
     if (env_int("XIANGCUN_THREADS", cores > 0 ? (int)cores : 2, 1, 256, &c->threads) ||
         env_int("XIANGCUN_CONN_LIMIT", 16384, 16, 1000000, &c->conn_limit) ||
         env_int("XIANGCUN_PER_IP_LIMIT", 1024, 1, 1000000, &c->per_ip_limit) ||
         env_int("XIANGCUN_BODY_LIMIT_KIB", 1024, 1, 1 << 20, &body_kib) ||
+        env_int("XIANGCUN_UPLOAD_LIMIT_MIB", 64, 1, 4096, &upload_mib) ||
         env_int("XIANGCUN_TRUST_PROXY", 0, 0, 1, &c->trust_proxy) ||
         env_int("XIANGCUN_ACCESS_LOG", 1, 0, 1, &c->access_log))
         return -1;
     c->body_limit = (size_t)body_kib * 1024;
+    c->upload_limit = (size_t)upload_mib << 20;
     return 0;
 }

@@ -19,6 +19,7 @@ typedef struct config {
     int conn_limit;            /* XIANGCUN_CONN_LIMIT, default 16384 */
     int per_ip_limit;          /* XIANGCUN_PER_IP_LIMIT, default 1024 */
     size_t body_limit;         /* XIANGCUN_BODY_LIMIT_KIB, default 1024 (1 MiB) */
+    size_t upload_limit;       /* XIANGCUN_UPLOAD_LIMIT_MIB for file uploads (imports), default 64 */
     int trust_proxy;           /* XIANGCUN_TRUST_PROXY=1: believe X-Forwarded-For/-Proto */
     int access_log;            /* XIANGCUN_ACCESS_LOG=0 silences the per-request log line */
 } config;

@@ -214,6 +214,32 @@ static const migration MIGRATIONS[] = {
      "CREATE TABLE household_geo (id BIGINT PRIMARY KEY, min_lat DOUBLE PRECISION NOT NULL,"
      "  max_lat DOUBLE PRECISION NOT NULL, min_lon DOUBLE PRECISION NOT NULL, max_lon DOUBLE PRECISION NOT NULL);"
      "CREATE INDEX household_geo_box ON household_geo USING gist (min_lat, max_lat, min_lon, max_lon);"},
+    /* Household imports run as jobs (api/imports.c): their state survives a
+    ** restart, which marks an unfinished one failed. */
+    {3, "imports",
+     "CREATE TABLE import_job ("
+     "  id {{PK}},"
+     "  user_id BIGINT NOT NULL REFERENCES app_user(id),"
+     "  org_path TEXT NOT NULL,"
+     "  mode TEXT NOT NULL CHECK (mode IN ('validate','commit','valid_only')),"
+     "  format TEXT NOT NULL CHECK (format IN ('csv','xlsx')),"
+     "  status TEXT NOT NULL CHECK (status IN ('queued','running','done','rejected','failed')),"
+     "  error TEXT,"
+     "  rows_total BIGINT NOT NULL DEFAULT 0,"
+     "  rows_done BIGINT NOT NULL DEFAULT 0,"
+     "  rows_bad BIGINT NOT NULL DEFAULT 0,"
+     "  households_created BIGINT NOT NULL DEFAULT 0,"
+     "  households_updated BIGINT NOT NULL DEFAULT 0,"
+     "  members_created BIGINT NOT NULL DEFAULT 0,"
+     "  members_updated BIGINT NOT NULL DEFAULT 0,"
+     "  unchanged BIGINT NOT NULL DEFAULT 0,"
+     "  report TEXT,"
+     "  instance TEXT NOT NULL,"
+     "  created_at BIGINT NOT NULL,"
+     "  updated_at BIGINT NOT NULL,"
+     "  finished_at BIGINT);"
+     "CREATE INDEX import_job_status ON import_job(status);",
+     NULL, NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -58,6 +58,7 @@ typedef struct req {
     const char *params[REQ_MAX_PARAMS];  /* path parameters, in pattern order */
     char param_buf[REQ_MAX_PARAMS][24];
     strbuf body;
+    size_t body_limit;                /* the body limit, or the upload limit for R_UPLOAD routes */
     int body_too_large;
     json_t *json;                     /* parsed body for routes that take JSON */
     char ip[64];

@@ -64,6 +64,26 @@ static int has_header(const req *r, const char *name) {
     return 0;
 }
 
+static int is_utf8(const char *s) {
+    json_t *j = json_string(s);   /* jansson refuses text that is not UTF-8 */
+    json_decref(j);
+    return j != NULL;
+}
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    if (is_utf8(key) && (!value || is_utf8(value))) return MHD_YES;
+    fail(cls, 400, "invalid_value", key);
+    return MHD_NO;
+}
+
+/* Query parameters are text: bytes that are not UTF-8 would reach the
+** database (PostgreSQL refuses them with an error, a 500) or a JSON answer. */
+static int check_query(req *r) {
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_arg, r);
+    return r->err.status ? -1 : 0;
+}
+
 static int is_mutation(const char *m) {
     return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");
 }
@@ -140,11 +160,17 @@ void router_dispatch(req *r) {
         fail(r, 413, "body_too_large", NULL);
         return;
     }
-    if (check_caller(r, rt)) return;
+    if (check_caller(r, rt) || check_query(r)) return;
     if ((rt->flags & R_JSON) && parse_body(r)) return;
     if (rt->scope && rt->scope(r)) return;
     if (rt->fn(r) && !r->err.status) fail(r, 500, "internal", NULL);
     if (db_in_tx(r->db)) db_rollback(r->db);   /* a handler that failed mid-transaction */
+}
+
+int router_is_upload(const char *method, const char *path) {
+    req scratch = {.method = method, .path = path};
+    int i = find(&scratch);
+    return i >= 0 && (ROUTES[i].flags & R_UPLOAD);
 }
 
 void router_print(void) {

@@ -21,6 +21,7 @@ enum {
     R_PUBLIC = 1u << 0,      /* no sign-in needed */
     R_JSON = 1u << 1,        /* the body must be a JSON object, parsed into r->json */
     R_ENROLL_OK = 1u << 2,   /* allowed while mandatory 2FA enrolment is pending */
+    R_UPLOAD = 1u << 3,      /* the body is a file: the upload size limit applies */
 };
 
 typedef struct route {
@@ -37,6 +38,9 @@ extern const int N_ROUTES;
 
 /* Answer the request: API route, static file or error. */
 void router_dispatch(req *r);
+
+/* Whether method and path name an R_UPLOAD route (decided before the body arrives). */
+int router_is_upload(const char *method, const char *path);
 
 /* Print the route table (for `xiangcun routes` and the access-control test). */
 void router_print(void);

@@ -59,8 +59,9 @@ static req *req_new(struct MHD_Connection *c, const char *url, const char *metho
     r->now = clock_now();
     r->lang = lang_from_header(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"));
     client_ip(c, r);
+    r->body_limit = router_is_upload(method, url) ? g_cfg->upload_limit : g_cfg->body_limit;
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl && strtoull(cl, NULL, 10) > g_cfg->body_limit) r->body_too_large = 1;
+    if (cl && strtoull(cl, NULL, 10) > r->body_limit) r->body_too_large = 1;
     return r;
 }
 
@@ -119,7 +120,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (*upload_size) {
         if (!r->body_too_large) {
-            if (r->body.len + *upload_size > g_cfg->body_limit) {
+            if (r->body.len + *upload_size > r->body_limit) {
                 r->body_too_large = 1;
                 strbuf_release(&r->body);
             } else {

@@ -1,0 +1,219 @@
+/*
+** exports.c: the household ledger (台账) as CSV or XLSX, with the same scope
+** and filters as GET /api/v1/households (hh_query_init): one row per member
+** with its household's columns, headers and coded values in the request's
+** language, ID numbers and phones masked. A cadre gets the members of the
+** households they help and the household columns of the others, as the list
+** shows them. Each export is audited (what, how many rows), as bulk reads of
+** personal data should be.
+*/
+#include "api/api.h"
+#include "io/csv.h"
+#include "io/import.h"
+#include "io/xlsx_write.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+enum {
+    X_NUMBER, X_ORG_CODE, X_ORG_NAME, X_ADDRESS, X_LAT, X_LON, X_STATUS, X_CAUSES, X_NOTES,
+    X_NAME, X_ID, X_SEX, X_BIRTH, X_RELATION, X_HEALTH, X_EDUCATION, X_LABOUR, X_PHONE, X_COUNT
+};
+
+/* The template column each export column shares its header with (-1: its own). */
+static const int AS_IMPORT[X_COUNT] = {IC_NUMBER, IC_ORG, -1, IC_ADDRESS, IC_LAT, IC_LON, IC_STATUS, IC_CAUSES,
+                                       IC_NOTES, IC_NAME, IC_ID, -1, -1, IC_RELATION, IC_HEALTH, IC_EDUCATION,
+                                       IC_LABOUR, IC_PHONE};
+static const double WIDTH[X_COUNT] = {14, 15, 12, 24, 11, 11, 9, 18, 20, 10, 22, 6, 12, 11, 11, 13, 13, 14};
+
+static const char *col_title(int c, const char *lang) {
+    int en = !strcmp(lang, "en");
+    if (AS_IMPORT[c] >= 0) return import_col_name(AS_IMPORT[c], lang);
+    if (c == X_ORG_NAME) return en ? "org_name" : "村组";
+    if (c == X_SEX) return en ? "sex" : "性别";
+    return en ? "birth_date" : "出生日期";
+}
+
+static int col_kind(int c) {
+    if (c == X_LAT || c == X_LON) return XLSX_NUMBER;
+    if (c == X_NUMBER || c == X_ORG_CODE || c == X_ID || c == X_PHONE || c == X_BIRTH) return XLSX_ID;
+    return XLSX_TEXT;
+}
+
+/* Where rows go: a CSV buffer or a workbook. */
+typedef struct sink {
+    int xlsx;
+    strbuf csv;
+    xlsx_writer *w;
+    int64_t rows;
+} sink;
+
+static int sink_open(sink *k, int xlsx, const char *lang, xerr *e) {
+    memset(k, 0, sizeof k[0]);
+    k->xlsx = xlsx;
+    if (!xlsx) {
+        strbuf_addstr(&k->csv, "\xEF\xBB\xBF");   /* Excel then reads UTF-8 */
+        for (int c = 0; c < X_COUNT; c++) {
+            if (c) csv_sep(&k->csv);
+            csv_put(&k->csv, col_title(c, lang), 0);
+        }
+        csv_eol(&k->csv);
+        return 0;
+    }
+    xlsx_col cols[X_COUNT];
+    for (int c = 0; c < X_COUNT; c++) cols[c] = (xlsx_col){col_title(c, lang), WIDTH[c], col_kind(c)};
+    k->w = xlsx_writer_new(e);
+    if (!k->w) return -1;
+    return xlsx_sheet(k->w, strcmp(lang, "en") ? "台账" : "ledger", cols, X_COUNT, e);
+}
+
+static int sink_row(sink *k, const char *const *v, xerr *e) {
+    k->rows++;
+    if (k->xlsx) return xlsx_row(k->w, v, e);
+    if (k->rows >= XLSX_MAX_ROWS)   /* the CSV is built in memory: the same bound */
+        return xerr_set(e, 400, "export_too_large", "%d", XLSX_MAX_ROWS - 1);
+    for (int c = 0; c < X_COUNT; c++) {
+        if (c) csv_sep(&k->csv);
+        csv_put(&k->csv, v[c], col_kind(c) != XLSX_NUMBER);
+    }
+    csv_eol(&k->csv);
+    return 0;
+}
+
+static void sink_free(sink *k) {
+    strbuf_release(&k->csv);
+    xlsx_writer_free(k->w);
+    k->w = NULL;
+}
+
+/* The causes of household id as labels joined the language's way. */
+static int causes_of(db *d, int64_t id, const char *lang, strbuf *out, xerr *e) {
+    strbuf_reset(out);
+    db_stmt *st = db_prepare(d, "SELECT cause FROM household_cause WHERE household_id = $1 ORDER BY cause", e);
+    if (!st) return -1;
+    db_bind_int(st, 1, id);
+    int rc;
+    while ((rc = db_step(st, e)) == 1) {
+        if (out->len) strbuf_addstr(out, strcmp(lang, "en") ? "、" : ";");
+        strbuf_addstr(out, import_label(IC_CAUSES, db_col_text(st, 0), lang));
+    }
+    db_done(st);
+    return rc < 0 ? -1 : 0;
+}
+
+#define EXPORT_SELECT \
+    "SELECT h.id, h.number, o.code, o.name, h.address, h.lat, h.lon, h.status, h.notes, m.name, m.id_mask," \
+    " m.sex, m.birth_date, m.relation, m.health, m.education, m.labour, m.phone_mask" \
+    " FROM household h JOIN org_node o ON o.id = h.org_id LEFT JOIN member m ON m.household_id = h.id" \
+    " AND (CAST($%d AS BIGINT) = 0 OR h.id IN (SELECT household_id FROM help_pair WHERE cadre_id = $%d" \
+    " AND end_date IS NULL)) WHERE %s ORDER BY h.number, m.id LIMIT $%d"
+
+static const char *text_or_empty(db_stmt *st, int col) {
+    const char *s = db_col_text(st, col);
+    return s ? s : "";
+}
+
+/* One result row as the export's values (buffers for the formatted ones). */
+static void row_values(db_stmt *st, const char *lang, const strbuf *causes, char lat[32], char lon[32],
+                       const char *v[X_COUNT]) {
+    int en = !strcmp(lang, "en");
+    for (int c = 0; c < X_COUNT; c++) v[c] = "";
+    v[X_NUMBER] = text_or_empty(st, 1);
+    v[X_ORG_CODE] = text_or_empty(st, 2);
+    v[X_ORG_NAME] = text_or_empty(st, 3);
+    v[X_ADDRESS] = text_or_empty(st, 4);
+    if (!db_col_isnull(st, 5)) {
+        snprintf(lat, 32, "%.6f", db_col_double(st, 5));
+        snprintf(lon, 32, "%.6f", db_col_double(st, 6));
+        v[X_LAT] = lat;
+        v[X_LON] = lon;
+    }
+    v[X_STATUS] = import_label(IC_STATUS, text_or_empty(st, 7), lang);
+    v[X_CAUSES] = strbuf_str(causes);
+    v[X_NOTES] = text_or_empty(st, 8);
+    if (db_col_isnull(st, 9)) return;   /* a household without (visible) members */
+    v[X_NAME] = text_or_empty(st, 9);
+    v[X_ID] = text_or_empty(st, 10);
+    v[X_SEX] = !strcmp(text_or_empty(st, 11), "M") ? (en ? "M" : "男") : (en ? "F" : "女");
+    v[X_BIRTH] = text_or_empty(st, 12);
+    v[X_RELATION] = import_label(IC_RELATION, text_or_empty(st, 13), lang);
+    v[X_HEALTH] = import_label(IC_HEALTH, text_or_empty(st, 14), lang);
+    v[X_EDUCATION] = import_label(IC_EDUCATION, text_or_empty(st, 15), lang);
+    v[X_LABOUR] = import_label(IC_LABOUR, text_or_empty(st, 16), lang);
+    v[X_PHONE] = text_or_empty(st, 17);
+}
+
+static int write_rows(req *r, const where *w, sink *k) {
+    strbuf sql = STRBUF_INIT;
+    strbuf_addf(&sql, EXPORT_SELECT, w->n + 1, w->n + 1, w->sql.buf, w->n + 2);
+    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
+    strbuf_release(&sql);
+    if (!st) return -1;
+    int next = where_bind(w, st);
+    db_bind_int(st, next, strcmp(r->who.role, "cadre") ? 0 : r->who.user_id);
+    db_bind_int(st, next + 1, XLSX_MAX_ROWS);   /* one more than allowed: export_too_large */
+    strbuf causes = STRBUF_INIT;
+    int64_t last = 0;
+    int rc, bad = 0;
+    while (!bad && (rc = db_step(st, &r->err)) == 1) {
+        int64_t id = db_col_int(st, 0);
+        if (id != last && causes_of(r->db, id, r->lang, &causes, &r->err)) bad = 1;
+        last = id;
+        const char *v[X_COUNT];
+        char lat[32], lon[32];
+        row_values(st, r->lang, &causes, lat, lon, v);
+        if (!bad && sink_row(k, v, &r->err)) bad = 1;
+    }
+    db_done(st);
+    strbuf_release(&causes);
+    return bad || rc < 0 ? -1 : 0;
+}
+
+static int audit_export(req *r, const char *format, int64_t rows) {
+    audit_ctx ctx = api_ctx(r);
+    json_t *after = json_pack("{s:s, s:I}", "format", format, "rows", (json_int_t)rows);
+    int rc = api_begin(r);
+    if (!rc) rc = audit_append(r->db, &ctx, "household.export", "household", NULL, NULL, after, &r->err);
+    if (!rc) rc = api_commit(r);
+    json_decref(after);
+    return rc;
+}
+
+static int export(req *r, int xlsx) {
+    hh_query q;
+    sink k;
+    if (hh_query_init(r, &q)) {
+        hh_query_release(&q);
+        return -1;
+    }
+    int rc = sink_open(&k, xlsx, r->lang, &r->err);
+    if (!rc) rc = write_rows(r, &q.w, &k);
+    hh_query_release(&q);
+    strbuf out = STRBUF_INIT;
+    if (!rc && xlsx) {
+        rc = xlsx_finish(k.w, &out, &r->err);
+        k.w = NULL;
+    } else if (!rc) {
+        strbuf_add(&out, k.csv.buf, k.csv.len);
+    }
+    if (!rc) rc = audit_export(r, xlsx ? "xlsx" : "csv", k.rows);
+    sink_free(&k);
+    if (rc) {
+        strbuf_release(&out);
+        return -1;
+    }
+    char disp[96], day[16];
+    time_t t = (time_t)r->now;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(day, sizeof day, "%Y%m%d", &tm);
+    snprintf(disp, sizeof disp, "attachment; filename=\"xiangcun-households-%s.%s\"", day, xlsx ? "xlsx" : "csv");
+    reply_header(r, "Content-Disposition", disp);
+    reply_raw(r, 200, xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                           : "text/csv; charset=utf-8", &out);
+    return 0;
+}
+
+int h_households_export_csv(req *r) { return export(r, 0); }
+int h_households_export_xlsx(req *r) { return export(r, 1); }
