@@ -84,6 +84,15 @@ static int check_otp(req *r, const account *a, const char *otp, int64_t *step) {
     return *step > 0 ? 0 : -1;
 }
 
+/* The User-Agent as stored: printable ASCII, at most outlen - 1 bytes. A header
+** may carry any bytes, and PostgreSQL refuses text that is not UTF-8. */
+static void clean_agent(const char *agent, char *out, size_t outlen) {
+    size_t n = 0;
+    for (const char *p = agent ? agent : ""; *p && n + 1 < outlen; p++)
+        out[n++] = *p >= 0x20 && *p < 0x7f ? *p : '?';
+    out[n] = 0;
+}
+
 static int login_succeeded(req *r, const char *login, const account *a, int64_t otp_step) {
     int must_enroll = 0;
     if (!a->totp_enabled) {
@@ -91,8 +100,7 @@ static int login_succeeded(req *r, const char *login, const account *a, int64_t 
         if (must_enroll < 0) return -1;
     }
     char ua[201];
-    const char *agent = req_header(r, MHD_HTTP_HEADER_USER_AGENT);
-    snprintf(ua, sizeof ua, "%s", agent ? agent : "");
+    clean_agent(req_header(r, MHD_HTTP_HEADER_USER_AGENT), ua, sizeof ua);
     char token[64], csrf[64];
     int64_t sid;
     audit_ctx ctx = api_ctx(r);
@@ -102,15 +110,20 @@ static int login_succeeded(req *r, const char *login, const account *a, int64_t 
     db_stmt *st = db_prepare(r->db,
         "UPDATE app_user SET failed_logins = 0, last_login_at = $1,"
         " totp_last_step = CASE WHEN CAST($2 AS BIGINT) > 0 THEN CAST($2 AS BIGINT) ELSE totp_last_step END"
-        " WHERE id = $3", &r->err);
+        " WHERE id = $3 AND (CAST($2 AS BIGINT) <= 0 OR totp_last_step < CAST($2 AS BIGINT))", &r->err);
     if (!st) return -1;
     db_bind_int(st, 1, r->now);
     db_bind_int(st, 2, otp_step);
     db_bind_int(st, 3, a->id);
     int rc = db_step(st, &r->err);
+    int64_t changed = db_changes(st);
     db_done(st);
-    if (rc < 0 || session_create(r->db, a->id, must_enroll, r->ip, ua, r->now, token, csrf, &sid, &r->err))
-        return -1;
+    if (rc < 0) return -1;
+    if (changed == 0) {   /* a concurrent sign-in used this code first: a replay */
+        db_rollback(r->db);
+        return login_failed(r, login, a, "otp_invalid");
+    }
+    if (session_create(r->db, a->id, must_enroll, r->ip, ua, r->now, token, csrf, &sid, &r->err)) return -1;
     if (audit_append_id(r->db, &ctx, "session.login", "user", a->id, NULL, NULL, &r->err) || api_commit(r))
         return -1;
     json_t *user = user_get_json(r->db, a->id, &r->err);

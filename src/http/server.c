@@ -15,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 
 static const config *g_cfg;
+static atomic_int g_inflight;   /* requests begun and not yet answered in full */
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -37,12 +40,22 @@ static void client_ip(struct MHD_Connection *c, req *r) {
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->ip, sizeof r->ip);
     }
     if (!g_cfg->trust_proxy) return;
+    /* The last address is the one the trusted proxy saw (it appends it);
+    ** earlier ones come from the client and prove nothing. Only an address
+    ** is taken: the header is free text and ends up in the audit log. */
     const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
     if (xff) {
-        size_t n = strcspn(xff, ", ");
-        if (n > 0 && n < sizeof r->ip) {
-            memcpy(r->ip, xff, n);
-            r->ip[n] = 0;
+        const char *last = strrchr(xff, ',');
+        last = last ? last + 1 : xff;
+        last += strspn(last, " \t");
+        char addr[64];
+        unsigned char bin[sizeof(struct in6_addr)];
+        size_t n = strcspn(last, " \t");
+        if (n > 0 && n < sizeof addr) {
+            memcpy(addr, last, n);
+            addr[n] = 0;
+            if (inet_pton(AF_INET, addr, bin) == 1 || inet_pton(AF_INET6, addr, bin) == 1)
+                snprintf(r->ip, sizeof r->ip, "%s", addr);
         }
     }
     const char *proto = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
@@ -62,6 +75,7 @@ static req *req_new(struct MHD_Connection *c, const char *url, const char *metho
     r->body_limit = router_is_upload(method, url) ? g_cfg->upload_limit : g_cfg->body_limit;
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > r->body_limit) r->body_too_large = 1;
+    atomic_fetch_add(&g_inflight, 1);
     return r;
 }
 
@@ -114,8 +128,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     req *r = *con_cls;
     if (!r) {
         *con_cls = r = req_new(c, url, method);
-        if (!r->body_too_large) return MHD_YES;
-        fail(r, 413, "body_too_large", NULL);   /* answer before reading the body */
+        /* Answer before the body only when the client waits for 100 Continue:
+        ** one already sending it would hit a reset and never see the 413. The
+        ** others have their body read and dropped (as a chunked one is). */
+        const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+        if (!r->body_too_large || !expect || strcasecmp(expect, "100-continue")) return MHD_YES;
+        fail(r, 413, "body_too_large", NULL);
         return respond(c, r);
     }
     if (*upload_size) {
@@ -147,6 +165,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     uint64_t ns = now_ns() - r->t0_ns;
     int status = r->status ? r->status : 0;
     metrics_request(r->route, status, ns);
+    atomic_fetch_sub(&g_inflight, 1);
     if (g_cfg->access_log) {
         char ts[32];
         time_t t = time(NULL);
@@ -241,7 +260,11 @@ int server_run(const config *c, xerr *e) {
     int sig = 0;
     sigwait(&sigs, &sig);
     printf("xiangcun: signal %d, shutting down\n", sig);
-    MHD_quiesce_daemon(d);   /* stop accepting; in-flight requests finish in MHD_stop_daemon */
+    MHD_quiesce_daemon(d);   /* stop accepting new connections */
+    /* MHD_stop_daemon() closes every connection at once: first let the
+    ** requests in flight finish and their answers go out (for at most 10 s). */
+    for (int i = 0; i < 1000 && atomic_load(&g_inflight) > 0; i++)
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
     MHD_stop_daemon(d);
     db_close_all();
     printf("xiangcun: stopped\n");
