@@ -88,14 +88,22 @@ static void req_free(req *r) {
     free(r);
 }
 
-static void add_security_headers(struct MHD_Response *resp, const req *r) {
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "Content-Security-Policy", static_csp());
-    MHD_add_response_header(resp, "Permissions-Policy", "geolocation=(self), camera=(self), microphone=()");
-    if (r->secure) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
-    if (r->route != -1) MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+/* Every header of the answer; 0 when one could not be added (out of memory):
+** an answer missing its type or security headers must not go out. */
+static int add_headers(struct MHD_Response *resp, const req *r) {
+    int ok = MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES &&
+             MHD_add_response_header(resp, "X-Frame-Options", "DENY") == MHD_YES &&
+             MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES &&
+             MHD_add_response_header(resp, "Content-Security-Policy", static_csp()) == MHD_YES &&
+             MHD_add_response_header(resp, "Permissions-Policy",
+                                     "geolocation=(self), camera=(self), microphone=()") == MHD_YES;
+    if (ok && r->ctype) ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype) == MHD_YES;
+    if (ok && r->secure)
+        ok = MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000") == MHD_YES;
+    if (ok && r->route != -1) ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
+    for (int i = 0; ok && i < r->nhdr; i++)
+        ok = MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]) == MHD_YES;
+    return ok;
 }
 
 static enum MHD_Result respond(struct MHD_Connection *c, req *r) {
@@ -112,10 +120,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, req *r) {
         free(body);
         return MHD_NO;
     }
-    if (r->ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
-    add_security_headers(resp, r);
-    for (int i = 0; i < r->nhdr; i++) MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
-    enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);
+    /* Without its headers the answer is dropped and the connection closed. */
+    enum MHD_Result ok = add_headers(resp, r) ? MHD_queue_response(c, (unsigned)r->status, resp) : MHD_NO;
     MHD_destroy_response(resp);
     return ok;
 }
