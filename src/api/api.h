@@ -46,6 +46,10 @@ void where_int(where *w, const char *fragment, int64_t value);
 /* Bind the values collected so far; returns the next free parameter number. */
 int where_bind(const where *w, db_stmt *st);
 void where_release(where *w);
+/* SELECT COUNT(*) FROM from WHERE w: the total of a list; -1 on error. */
+int64_t api_count(req *r, const char *from, const where *w);
+/* The subtree a list covers: the caller's, or ?org_id= inside it (checked). */
+int api_list_path(req *r, char path[256]);
 
 /* households.c: the household query shared by the list, the map and exports. */
 typedef struct hh_query {

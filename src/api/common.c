@@ -68,6 +68,35 @@ int where_bind(const where *w, db_stmt *st) {
 
 void where_release(where *w) { strbuf_release(&w->sql); }
 
+/* The subtree path a request lists: the caller's, or ?org_id= inside it. */
+int api_list_path(req *r, char path[256]) {
+    int64_t org_id;
+    if (req_query_int(r, "org_id", 0, INT64_MAX, 0, &org_id)) return -1;
+    snprintf(path, 256, "%s", r->who.org_path);
+    if (!org_id) return 0;
+    if (req_check_org(r, org_id)) return -1;
+    db_stmt *st = db_prepare(r->db, "SELECT path FROM org_node WHERE id = $1", &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, org_id);
+    int rc = db_step(st, &r->err);
+    if (rc == 1) snprintf(path, 256, "%s", db_col_text(st, 0));
+    db_done(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int64_t api_count(req *r, const char *from, const where *w) {
+    strbuf sql = STRBUF_INIT;
+    strbuf_addf(&sql, "SELECT COUNT(*) FROM %s WHERE %s", from, w->sql.buf);
+    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
+    strbuf_release(&sql);
+    if (!st) return -1;
+    where_bind(w, st);
+    int rc = db_step(st, &r->err);
+    int64_t n = rc == 1 ? db_col_int(st, 0) : -1;
+    db_done(st);
+    return n;
+}
+
 void api_like_pattern(const char *q, strbuf *out) {
     strbuf_addch(out, '%');
     for (; *q; q++) {

@@ -39,29 +39,13 @@ int hh_check(req *r, int64_t id) {
 
 int scope_household_param(req *r) { return hh_check(r, req_id(r, 0)); }
 
-/* The subtree path a request lists: the caller's, or ?org_id= inside it. */
-static int query_path(req *r, char path[256]) {
-    int64_t org_id;
-    if (req_query_int(r, "org_id", 0, INT64_MAX, 0, &org_id)) return -1;
-    snprintf(path, 256, "%s", r->who.org_path);
-    if (!org_id) return 0;
-    if (req_check_org(r, org_id)) return -1;
-    db_stmt *st = db_prepare(r->db, "SELECT path FROM org_node WHERE id = $1", &r->err);
-    if (!st) return -1;
-    db_bind_int(st, 1, org_id);
-    int rc = db_step(st, &r->err);
-    if (rc == 1) snprintf(path, 256, "%s", db_col_text(st, 0));
-    db_done(st);
-    return rc < 0 ? -1 : 0;
-}
-
 int hh_query_init(req *r, hh_query *q) {
     memset(q, 0, sizeof *q);
     int64_t helper;
     char path[256];
     const char *status = req_query(r, "status"), *cause = req_query(r, "cause"), *unmet = req_query(r, "unmet");
     const char *text = req_query(r, "q"), *idn = req_query(r, "id_number");
-    if (query_path(r, path) || req_query_int(r, "helper_id", 0, INT64_MAX, 0, &helper)) return -1;
+    if (api_list_path(r, path) || req_query_int(r, "helper_id", 0, INT64_MAX, 0, &helper)) return -1;
     if (text && strlen(text) > 100) return fail(r, 400, "too_long", "q");
     int64_t own = hh_villager_household(r);
     if (own == -1) return -1;
@@ -100,19 +84,6 @@ void hh_query_release(hh_query *q) {
 
 /* ---- list, read ---------------------------------------------------------- */
 
-static int64_t count_where(req *r, const char *from, const where *w) {
-    strbuf sql = STRBUF_INIT;
-    strbuf_addf(&sql, "SELECT COUNT(*) FROM %s WHERE %s", from, w->sql.buf);
-    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
-    strbuf_release(&sql);
-    if (!st) return -1;
-    where_bind(w, st);
-    int rc = db_step(st, &r->err);
-    int64_t n = rc == 1 ? db_col_int(st, 0) : -1;
-    db_done(st);
-    return n;
-}
-
 /* Ids of one page, then each household's summary. */
 static json_t *page_households(req *r, const where *w, int64_t page, int64_t per_page) {
     strbuf sql = STRBUF_INIT;
@@ -148,7 +119,7 @@ int h_households_list(req *r) {
         hh_query_release(&q);
         return -1;
     }
-    int64_t total = count_where(r, "household h", &q.w);
+    int64_t total = api_count(r, "household h", &q.w);
     json_t *items = total < 0 ? NULL : page_households(r, &q.w, page, per_page);
     hh_query_release(&q);
     if (!items) return -1;

@@ -5,35 +5,6 @@
 
 #include <string.h>
 
-/* The org path whose subtree the list covers: the caller's, or ?org_id= inside it. */
-static int list_path(req *r, char path[256]) {
-    int64_t org_id;
-    if (req_query_int(r, "org_id", 0, INT64_MAX, 0, &org_id)) return -1;
-    snprintf(path, 256, "%s", r->who.org_path);
-    if (!org_id) return 0;
-    if (req_check_org(r, org_id)) return -1;
-    db_stmt *st = db_prepare(r->db, "SELECT path FROM org_node WHERE id = $1", &r->err);
-    if (!st) return -1;
-    db_bind_int(st, 1, org_id);
-    int rc = db_step(st, &r->err);
-    if (rc == 1) snprintf(path, 256, "%s", db_col_text(st, 0));
-    db_done(st);
-    return rc < 0 ? -1 : 0;
-}
-
-static int64_t count_users(req *r, const where *w) {
-    strbuf sql = STRBUF_INIT;
-    strbuf_addf(&sql, "SELECT COUNT(*) FROM app_user u WHERE %s", w->sql.buf);
-    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
-    strbuf_release(&sql);
-    if (!st) return -1;
-    where_bind(w, st);
-    int rc = db_step(st, &r->err);
-    int64_t n = rc == 1 ? db_col_int(st, 0) : -1;
-    db_done(st);
-    return n;
-}
-
 static json_t *page_users(req *r, const where *w, int64_t page, int64_t per_page) {
     strbuf sql = STRBUF_INIT;
     strbuf_addf(&sql, USER_SELECT " WHERE %s ORDER BY u.id LIMIT $%d OFFSET $%d", w->sql.buf, w->n + 1, w->n + 2);
@@ -57,7 +28,7 @@ static json_t *page_users(req *r, const where *w, int64_t page, int64_t per_page
 int h_users_list(req *r) {
     int64_t page, per_page;
     char path[256], lo[256], hi[256];
-    if (req_paging(r, &page, &per_page) || list_path(r, path)) return -1;
+    if (req_paging(r, &page, &per_page) || api_list_path(r, path)) return -1;
     const char *role = req_query(r, "role"), *q = req_query(r, "q");
     if (q && strlen(q) > 100) return fail(r, 400, "too_long", "q");
     scope_range(path, lo, hi);
@@ -71,7 +42,7 @@ int h_users_list(req *r) {
         api_like_pattern(q, &like);
         where_text(&w, " AND (u.login LIKE ? ESCAPE '\\' OR u.display_name LIKE ? ESCAPE '\\')", like.buf);
     }
-    int64_t total = count_users(r, &w);
+    int64_t total = api_count(r, "app_user u", &w);
     json_t *items = total < 0 ? NULL : page_users(r, &w, page, per_page);
     where_release(&w);
     strbuf_release(&like);
