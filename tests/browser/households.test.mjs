@@ -4,95 +4,13 @@
 // members, setting a location from the GPS, exit targets on the home page and the overdue ledger.
 // Like shell.test.mjs it starts its own demo server unless XC_BASE_URL is given, and fails on any
 // console error. XC_SCREENSHOT_DIR, when set, receives 390x844 screenshots (prefix "hh-").
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 
-import { startServer, stopServer, DEMO_PASSWORD } from '../lib/server.mjs';
+import { setup, text } from './browser.mjs';
 
-let BASE = (process.env.XC_BASE_URL || '').replace(/\/$/, '');
-const PASSWORD = BASE ? process.env.XC_DEMO_PASSWORD || '' : DEMO_PASSWORD;
-const SHOTS = process.env.XC_SCREENSHOT_DIR || '';
-const skip = BASE && !PASSWORD ? 'XC_DEMO_PASSWORD is needed with XC_BASE_URL' : false;
-const TIMEOUT = 15000;
-let server = null;
-let browser;
-
-before(async () => {
-  if (skip) return;
-  if (!BASE) {
-    server = await startServer();
-    BASE = server.base;
-  }
-  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.XC_CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
-  });
-});
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await stopServer(server);
-});
-
-async function phone({ geo, allow = () => false } = {}) {
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-    locale: 'zh-CN',
-  });
-  if (geo) {
-    await context.grantPermissions(['geolocation'], { origin: BASE });
-    await context.setGeolocation(geo);
-  }
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT);
-  const errors = [];
-  page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const where = msg.location().url || '';
-    if (/favicon/.test(where) || allow(msg.text(), where)) return;
-    errors.push(`console: ${msg.text()} (${where})`);
-  });
-  return { context, page, errors };
-}
-
-async function shot(page, name) {
-  if (!SHOTS) return;
-  await page.evaluate(() => document.fonts && document.fonts.ready);
-  await page.screenshot({ path: join(SHOTS, 'hh-' + name + '.png'), fullPage: false });
-}
-
-async function logIn(page, login) {
-  await page.goto(BASE + '/');
-  await page.getByTestId('login-form').waitFor();
-  await page.getByTestId('login-input').fill(login);
-  await page.getByTestId('password-input').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('nav-home').waitFor();
-}
-
-const text = async (loc) => (await loc.textContent()).trim();
-
-async function apiAs(login) {
-  const res = await fetch(BASE + '/api/v1/session', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ login, password: PASSWORD }),
-  });
-  assert.equal(res.status, 200, `API login as ${login}`);
-  const cookie = res.headers.get('set-cookie').split(';')[0];
-  const { csrf } = await res.json();
-  return async (method, path, body) => {
-    const r = await fetch(BASE + '/api/v1' + path, {
-      method, body: body && JSON.stringify(body),
-      headers: { cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' },
-    });
-    return { status: r.status, body: r.status === 204 ? null : await r.json() };
-  };
-}
+const web = setup({ shotPrefix: 'hh-' });
+const { skip, phone, shot, logIn, apiAs } = web;
 
 // A valid GB 11643 number (random sequence digits so reruns against one server do not collide).
 function idNumber(birth = '19850312', male = true) {
@@ -286,7 +204,7 @@ test('list filters, ID number check, reveal with the password, add a member, loc
     const member = page.getByTestId('member-item').first();
     assert.match(await text(member.getByTestId('member-id')), /\*{4,}/);
     await member.getByTestId('reveal-id_number').click();
-    await member.getByTestId('member-reveal-form').locator('input[name=password]').fill(PASSWORD);
+    await member.getByTestId('member-reveal-form').locator('input[name=password]').fill(web.password);
     await member.getByTestId('member-reveal-submit').click();
     await page.waitForFunction(() => /^\d{17}[\dX]$/.test(
       document.querySelector('[data-testid=member-item] [data-testid=member-id]').textContent.trim()));

@@ -1,78 +1,16 @@
 // Browser test of the web UI. By default it starts its own demo server through
 // tests/lib/server.mjs; against a server already running:
 //   XC_BASE_URL=http://127.0.0.1:18080 XC_DEMO_PASSWORD=... node --test tests/browser/
-// XC_SCREENSHOT_DIR, when set, receives one 390x844 screenshot per page.
-import { test, before, after } from 'node:test';
+// XC_SCREENSHOT_DIR, when set, receives one 390x844 screenshot per page. The shared set-up
+// (server, Chromium, phone pages, log-in) is in browser.mjs.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
-import { chromium } from 'playwright-core';
 
-import { startServer, stopServer, DEMO_PASSWORD } from '../lib/server.mjs';
+import { setup, text } from './browser.mjs';
 
-let BASE = (process.env.XC_BASE_URL || '').replace(/\/$/, '');
-const PASSWORD = BASE ? process.env.XC_DEMO_PASSWORD || '' : DEMO_PASSWORD;
-const SHOTS = process.env.XC_SCREENSHOT_DIR || '';
-const skip = BASE && !PASSWORD ? 'XC_DEMO_PASSWORD is needed with XC_BASE_URL' : false;
-let server = null;
-const TIMEOUT = 15000;
-
-let browser;
-before(async () => {
-  if (skip) return;
-  if (!BASE) {
-    server = await startServer();
-    BASE = server.base;
-  }
-  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.XC_CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
-  });
-});
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await stopServer(server);
-});
-
-// A phone-sized page that records every console error and uncaught exception.
-// `allow(msg)` may excuse errors a test provokes on purpose.
-async function phone(allow = () => false) {
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-    locale: 'zh-CN',
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT);
-  const errors = [];
-  page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const where = msg.location().url || '';
-    if (/favicon/.test(where) || allow(msg.text(), where)) return;
-    errors.push(`console: ${msg.text()} (${where})`);
-  });
-  return { context, page, errors };
-}
-
-async function shot(page, name) {
-  if (!SHOTS) return;
-  await page.evaluate(() => document.fonts && document.fonts.ready);
-  await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: false });
-}
-
-async function logIn(page, login) {
-  await page.goto(BASE + '/');
-  await page.getByTestId('login-form').waitFor();
-  await page.getByTestId('login-input').fill(login);
-  await page.getByTestId('password-input').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('nav-home').waitFor();
-}
-
-const text = async (loc) => (await loc.textContent()).trim();
+const web = setup();
+const { skip, phone, shot, logIn, apiAs } = web;
 
 // RFC 6238 code for a base32 secret, `skew` steps from now.
 function totp(secret, skew = 0) {
@@ -89,28 +27,10 @@ function totp(secret, skew = 0) {
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
-// Straight to the API, for setting up what a test needs: returns a JSON-calling function.
-async function apiAs(login, password) {
-  const res = await fetch(BASE + '/api/v1/session', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ login, password }),
-  });
-  assert.equal(res.status, 200, `API login as ${login}`);
-  const cookie = res.headers.get('set-cookie').split(';')[0];
-  const { csrf } = await res.json();
-  return async (method, path, body) => {
-    const r = await fetch(BASE + '/api/v1' + path, {
-      method, body: body && JSON.stringify(body),
-      headers: { cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' },
-    });
-    return { status: r.status, body: r.status === 204 ? null : await r.json() };
-  };
-}
-
 test('admin: home in Chinese, English switch, create a user, audit, sessions, logout', { skip }, async () => {
   const { context, page, errors } = await phone();
   try {
-    await page.goto(BASE + '/');
+    await page.goto(web.base + '/');
     await page.getByTestId('login-form').waitFor();
     assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
     assert.equal(await text(page.getByTestId('login-submit')), '登录');
@@ -200,7 +120,7 @@ test('admin: home in Chinese, English switch, create a user, audit, sessions, lo
     assert.match(csv, /^\/api\/v1\/audit\.csv\?/);
     assert.match(csv, /action=user\.create/);
     assert.match(csv, /actor=admin/);
-    const download = await page.request.get(BASE + csv);
+    const download = await page.request.get(web.base + csv);
     assert.equal(download.status(), 200);
     assert.match(await download.text(), new RegExp(login));
     await row.first().locator('summary').click();
@@ -214,7 +134,7 @@ test('admin: home in Chinese, English switch, create a user, audit, sessions, lo
 
     await page.getByTestId('logout').click();
     await page.getByTestId('login-form').waitFor();
-    await page.goto(BASE + '/#/users');
+    await page.goto(web.base + '/#/users');
     await page.getByTestId('login-form').waitFor();
     assert.deepEqual(errors, []);
   } finally {
@@ -243,8 +163,8 @@ test('auditor: sees the audit log but cannot create users', { skip }, async () =
 
 test('a lost session leads to the login page and back to where the user was', { skip }, async () => {
   // Losing the cookie makes the next API call answer 401, which Chromium logs.
-  const { context, page, errors } = await phone(
-    (msg, where) => /status of 401/.test(msg) && where.includes('/api/v1/'));
+  const { context, page, errors } = await phone({
+    allow: (msg, where) => /status of 401/.test(msg) && where.includes('/api/v1/') });
   try {
     await logIn(page, 'auditor');
     await context.clearCookies();
@@ -252,7 +172,7 @@ test('a lost session leads to the login page and back to where the user was', { 
     await page.getByTestId('login-form').waitFor();
     assert.match(await page.evaluate(() => location.hash), /next=%2Faudit/);
     await page.getByTestId('login-input').fill('auditor');
-    await page.getByTestId('password-input').fill(PASSWORD);
+    await page.getByTestId('password-input').fill(web.password);
     await page.getByTestId('login-submit').click();
     await page.getByTestId('audit-table').waitFor();
     assert.deepEqual(errors, []);
@@ -290,7 +210,7 @@ test('every role opens every page its navigation offers, without errors', { skip
 });
 
 test('two-factor: enrol with a typed secret, then log in with a one-time code', { skip }, async () => {
-  const admin = await apiAs('admin', PASSWORD);
+  const admin = await apiAs('admin', web.password);
   const orgs = await admin('GET', '/org');
   const village = orgs.body.items.find((o) => o.level === 'village') || orgs.body.items[0];
   const login = 'otp' + Date.now().toString(36);
@@ -300,10 +220,10 @@ test('two-factor: enrol with a typed secret, then log in with a one-time code', 
   assert.equal(made.status, 201, JSON.stringify(made.body));
 
   // The one 401 this test provokes is the server asking for the code.
-  const { context, page, errors } = await phone(
-    (msg, where) => /status of 401/.test(msg) && where.endsWith('/api/v1/session'));
+  const { context, page, errors } = await phone({
+    allow: (msg, where) => /status of 401/.test(msg) && where.endsWith('/api/v1/session') });
   try {
-    await page.goto(BASE + '/');
+    await page.goto(web.base + '/');
     await page.getByTestId('login-input').fill(login);
     await page.getByTestId('password-input').fill(password);
     await page.getByTestId('login-submit').click();
@@ -340,10 +260,10 @@ test('two-factor: enrol with a typed secret, then log in with a one-time code', 
 
 test('a wrong password shows the server message, in the chosen language', { skip }, async () => {
   // Chromium logs every 4xx answer as a console error; this test provokes exactly those.
-  const { context, page, errors } = await phone(
-    (msg, where) => /status of 401/.test(msg) && where.endsWith('/api/v1/session'));
+  const { context, page, errors } = await phone({
+    allow: (msg, where) => /status of 401/.test(msg) && where.endsWith('/api/v1/session') });
   try {
-    await page.goto(BASE + '/');
+    await page.goto(web.base + '/');
     // An unknown login gets the same answer as a wrong password and locks no real account.
     await page.getByTestId('login-input').fill('nobody-' + Date.now().toString(36));
     await page.getByTestId('password-input').fill('not-the-password');
