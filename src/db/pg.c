@@ -89,6 +89,13 @@ static int result_error(pg_conn *pc, const PGresult *res, xerr *e) {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     if (!state) {
         if (PQstatus(pc->c) == CONNECTION_BAD) return conn_lost_error(e);
+        /* No result on a live connection: libpq ran out of memory. Whether a
+        ** COMMIT took effect is then unknown, so stop like any other failed
+        ** allocation (see strbuf.h) rather than answer with a guess. */
+        if (!res) {
+            fprintf(stderr, "xiangcun: out of memory in libpq\n");
+            abort();
+        }
         return xerr_set(e, 500, "db_error", "%s", "no result from PostgreSQL");
     }
     const char *cons = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);

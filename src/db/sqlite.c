@@ -27,6 +27,12 @@ static int fail(sqlite3 *h, int rc, xerr *e) {
     }
     if (base == SQLITE_BUSY || base == SQLITE_LOCKED)
         return xerr_set(e, 503, "busy", "%s", msg);
+    /* Out of memory, possibly after a COMMIT took effect: the outcome is
+    ** unknown, so stop like any other failed allocation (see strbuf.h). */
+    if (base == SQLITE_NOMEM) {
+        fprintf(stderr, "xiangcun: SQLite out of memory\n");
+        abort();
+    }
     return xerr_set(e, 500, "db_error", "%s", msg);
 }
 
