@@ -296,3 +296,14 @@ test('revealing a phone needs the caller\'s password and is audited; the number 
   assert.ok(stored.includes('138****5678') && !stored.includes(phone), 'phone stored in clear');
   assert.ok(!srv.log.includes(phone));
 });
+
+test('users: exact phone lookup through the blind index, without the phone stored in clear', async () => {
+  const hit = expectOk(await admin.get('/api/v1/users?phone=13890001004'), 200);
+  assert.deepEqual(hit.items.map((u) => u.login), ['secretary']);
+  assert.equal(hit.items[0].phone, '138****1004');
+  const miss = expectOk(await admin.get('/api/v1/users?phone=13890001999'), 200);
+  assert.equal(miss.total, 0);
+  const town = await as(srv, 'official');
+  const outside = expectOk(await town.get('/api/v1/users?phone=13890001001'), 200);
+  assert.equal(outside.total, 0, 'the county admin is outside a town official\'s scope');
+});
