@@ -76,6 +76,8 @@ int scope_body_parent(req *r);
 int scope_household_param(req *r);
 int scope_member_param(req *r);
 int scope_help_pair_param(req *r);
+int scope_visit_param(req *r);
+int scope_visit_photo_param(req *r);
 int scope_county(req *r);
 
 /* system.c */
@@ -129,6 +131,8 @@ int h_helper_add(req *r);
 int h_help_pair_end(req *r);
 int h_visits_list(req *r);
 int h_visit_create(req *r);
+int h_visit_photo_add(req *r);
+int h_visit_photo_get(req *r);
 int h_visits_overdue(req *r);
 int h_my_households(req *r);
 /* map.c */

@@ -64,6 +64,9 @@ const route ROUTES[] = {
     {DELETE, "/api/v1/help-pairs/{id}", h_help_pair_end, P_HH_WRITE, scope_help_pair_param, 0},
     {GET, "/api/v1/households/{id}/visits", h_visits_list, P_HH_READ, scope_household_param, 0},
     {POST, "/api/v1/households/{id}/visits", h_visit_create, P_HH_WRITE, scope_household_param, R_JSON},
+    /* Visit photos: raw JPEG/PNG/WebP body (5 MiB), added by the visit's cadre or a household writer. */
+    {POST, "/api/v1/visits/{id}/photos", h_visit_photo_add, P_HH_WRITE, scope_visit_param, R_UPLOAD},
+    {GET, "/api/v1/visit-photos/{id}", h_visit_photo_get, P_HH_READ, scope_visit_photo_param, 0},
     {GET, "/api/v1/visits/overdue", h_visits_overdue, P_HH_READ, NULL, 0},
     {GET, "/api/v1/me/households", h_my_households, P_HH_READ, NULL, 0},
     {GET, "/api/v1/map/households", h_map_households, P_HH_READ, NULL, 0},

@@ -1,7 +1,8 @@
 /*
 ** visits.c: helper duty and follow-up over HTTP: assigning and ending help
 ** pairs, recording visits (the caller is the visitor, with the phone's GPS
-** point), a cadre's own households, and the overdue list per cadre and village.
+** point), their photos, a cadre's own households, and the overdue list per
+** cadre and village.
 */
 #include "api/api.h"
 #include "core/jsonx.h"
@@ -9,6 +10,7 @@
 #include "model/visit.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +25,84 @@ int scope_help_pair_param(req *r) {
     if (rc < 0) return -1;
     if (!h) return fail(r, 404, "not_found", "help_pair");
     return hh_check(r, h);
+}
+
+/* The household and the recording cadre of visit id; 404 when there is none. */
+static int visit_owner(req *r, int64_t id, int64_t *household, int64_t *cadre) {
+    db_stmt *st = db_prepare(r->db, "SELECT household_id, cadre_id FROM visit WHERE id = $1", &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, id);
+    int rc = db_step(st, &r->err);
+    *household = rc == 1 ? db_col_int(st, 0) : 0;
+    *cadre = rc == 1 ? db_col_int(st, 1) : 0;
+    db_done(st);
+    if (rc < 0) return -1;
+    return rc == 1 ? 0 : fail(r, 404, "not_found", "visit");
+}
+
+/* Photos are added by the visit's cadre, or by whoever may write the household. */
+int scope_visit_param(req *r) {
+    int64_t h, cadre;
+    if (visit_owner(r, req_id(r, 0), &h, &cadre)) return -1;
+    return cadre == r->who.user_id ? 0 : hh_check(r, h);
+}
+
+int scope_visit_photo_param(req *r) {
+    db_stmt *st = db_prepare(r->db, "SELECT v.household_id FROM visit_photo p JOIN visit v ON v.id = p.visit_id"
+                                    " WHERE p.id = $1", &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, req_id(r, 0));
+    int rc = db_step(st, &r->err);
+    int64_t h = rc == 1 ? db_col_int(st, 0) : 0;
+    db_done(st);
+    if (rc < 0) return -1;
+    if (!h) return fail(r, 404, "not_found", "photo");
+    return hh_check(r, h);
+}
+
+int h_visit_photo_add(req *r) {
+    int64_t vid = req_id(r, 0), h, cadre, id;
+    const char *ctype = NULL;
+    if (visit_owner(r, vid, &h, &cadre)) return -1;
+    if (r->body.len > VISIT_PHOTO_MAX) return fail(r, 413, "photo_too_large", "5 MiB");
+    audit_ctx ctx = api_ctx(r);
+    if (api_begin(r) ||
+        visit_photo_add(r->db, &ctx, vid, h, (const unsigned char *)r->body.buf, r->body.len, &id, &ctype, &r->err))
+        return -1;
+    json_t *out = visit_photo_ref(id);
+    json_object_set_new(out, "visit_id", json_integer((json_int_t)vid));
+    json_object_set_new(out, "content_type", json_string(ctype));
+    json_object_set_new(out, "bytes", json_integer((json_int_t)r->body.len));
+    return api_commit_reply(r, 201, out);
+}
+
+int h_visit_photo_get(req *r) {
+    db_stmt *st = db_prepare(r->db, "SELECT bytes, data FROM visit_photo WHERE id = $1", &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, req_id(r, 0));
+    int rc = db_step(st, &r->err);
+    if (rc != 1) {
+        db_done(st);
+        return rc < 0 ? -1 : fail(r, 404, "not_found", "photo");
+    }
+    size_t want = (size_t)db_col_int(st, 0), got = 0;
+    const char *b64 = db_col_text(st, 1);
+    strbuf img = STRBUF_INIT;
+    strbuf_grow(&img, want + 1);
+    int bad = sodium_base642bin((unsigned char *)img.buf, want + 1, b64, strlen(b64), NULL, &got, NULL,
+                                sodium_base64_VARIANT_ORIGINAL) || got != want;
+    db_done(st);
+    /* The type by the stored bytes themselves (a static string, as reply_raw keeps it). */
+    const char *ctype = bad ? NULL : visit_photo_type((const unsigned char *)img.buf, got);
+    if (!ctype) {
+        strbuf_release(&img);
+        return fail(r, 500, "internal", "photo");
+    }
+    img.len = got;
+    img.buf[got] = 0;
+    reply_header(r, "Cache-Control", "private, max-age=86400");
+    reply_raw(r, 200, ctype, &img);
+    return 0;
 }
 
 static void ymd(int64_t t, char out[11]) {
@@ -73,6 +153,10 @@ int h_visits_list(req *r) {
         json_decref(items);
         return -1;
     }
+    if (visit_photos_attach(r->db, req_id(r, 0), items, &r->err)) {
+        json_decref(items);
+        return -1;
+    }
     size_t n = json_array_size(items);
     reply_list(r, items, (int64_t)n, 1, (int64_t)n);
     return 0;
@@ -108,6 +192,7 @@ int h_visit_create(req *r) {
     json_t *v = rc == 1 ? visit_row_json(st) : NULL;
     db_done(st);
     if (!v) return -1;
+    json_object_set_new(v, "photos", json_array());
     reply_json(r, 201, v);
     return 0;
 }

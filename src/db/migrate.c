@@ -240,6 +240,20 @@ static const migration MIGRATIONS[] = {
      "  finished_at BIGINT);"
      "CREATE INDEX import_job_status ON import_job(status);",
      NULL, NULL},
+    /* Photos of follow-up visits: the image itself as base64 text (at most
+    ** 5 MiB raw), so it is committed, backed up and replicated with its visit. */
+    {4, "visit_photo",
+     "CREATE TABLE visit_photo ("
+     "  id {{PK}},"
+     "  visit_id BIGINT NOT NULL REFERENCES visit(id),"
+     "  content_type TEXT NOT NULL,"
+     "  bytes BIGINT NOT NULL,"
+     "  sha256 TEXT NOT NULL,"
+     "  data TEXT NOT NULL,"
+     "  created_by BIGINT NOT NULL REFERENCES app_user(id),"
+     "  created_at BIGINT NOT NULL);"
+     "CREATE INDEX visit_photo_visit ON visit_photo(visit_id);",
+     NULL, NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -56,6 +56,8 @@ static const msg CATALOGUE[] = {
     {"busy", "系统繁忙，请稍后重试", "The server is busy; please try again"},
     {"db_unavailable", "数据库暂时不可用，请稍后重试", "The database is temporarily unavailable; please try again"},
     /* Household import and export (io/import*.c, api/imports.c, api/exports.c). */
+    {"photo_unsupported_type", "请上传 JPEG、PNG 或 WebP 格式的照片", "Upload a JPEG, PNG or WebP photo"},
+    {"photo_too_large", "照片不能超过 %s", "A photo may be at most %s"},
     {"import_empty_file", "上传的文件是空的", "The uploaded file is empty"},
     {"import_unsupported_type", "请上传 CSV 文件（text/csv）或 Excel 工作簿（.xlsx）", "Upload a CSV file (text/csv) or an Excel workbook (.xlsx)"},
     {"import_not_utf8", "CSV 文件不是 UTF-8 编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”，或直接上传 .xlsx", "The CSV file is not UTF-8: save it as \"CSV UTF-8 (Comma delimited)\" in Excel, or upload the .xlsx"},

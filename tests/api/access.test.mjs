@@ -96,6 +96,17 @@ async function helpPair(where) {
   }), 201).id;
 }
 
+// A visit the admin recorded on a fresh household file ("in" or "out").
+async function visit(where, hh) {
+  const id = hh || await household(where);
+  return expectOk(await send(P.admin, { method: 'POST', path: `/api/v1/households/${id}/visits`, body: { notes: '走访' } }), 201).id;
+}
+// A 1x1 PNG (the server checks the magic bytes only).
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+async function photo(visitId) {
+  return expectOk(await send(P.admin, { method: 'POST', path: `/api/v1/visits/${visitId}/photos`, raw: { type: 'image/png', data: PNG } }), 201).id;
+}
+
 // Household rows: reads of the villager's own file ("in") or one in 洪川镇;
 // writes on fresh files. Read by every role but the auditor (a villager only
 // their own household), written by admin, official, secretary and cadre, full
@@ -291,6 +302,17 @@ const ROWS = [
     req: (w, p, id) => ({ path: `/api/v1/households/${num(id)}/visits`, body: { notes: '入户走访', lat: 29.73, lon: 103.27, accuracy: 15 } }),
   },
   {
+    // Photos of a fresh visit the admin recorded: added by household writers in scope.
+    route: 'POST /api/v1/visits/{id}/photos', scoped: true, expect: HH_WRITE(201),
+    setup: (p, w) => visit(w),
+    req: (w, p, id) => ({ path: `/api/v1/visits/${num(id)}/photos`, raw: { type: 'image/png', data: PNG } }),
+  },
+  {
+    // Read like the household: the villager's own ("in") or one in 洪川镇.
+    route: 'GET /api/v1/visit-photos/{id}', scoped: true, expect: HH_READ,
+    req: (w) => ({ path: `/api/v1/visit-photos/${w === 'in' ? T.photoIn : T.photoOut}` }),
+  },
+  {
     route: 'GET /api/v1/visits/overdue', scoped: true, expect: HH_READ,
     req: (w) => ({ path: `/api/v1/visits/overdue?org_id=${w === 'in' ? T.group : T.hc}` }),
   },
@@ -405,6 +427,8 @@ before(async () => {
   T.ownHousehold = own.items[0].id;
   T.hhOut = await household('out');
   T.adminJob = await importJob(P.admin, 'in');
+  T.photoIn = await photo(await visit('in', T.ownHousehold));
+  T.photoOut = await photo(await visit('out', T.hhOut));
   T.bystander.sessionId = (await by.get('/api/v1/me/sessions')).json.items[0].id;
   T.bystander.tokenId = expectOk(await by.post('/api/v1/me/tokens', { name: 'bystander' }), 201).id;
 });

@@ -3,6 +3,7 @@
 // exit targets and the timeline, against a real server (SQLite or PostgreSQL).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { deflateSync } from 'node:zlib';
 import { startServer, stopServer, as, Client } from '../lib/server.mjs';
 import { expectError, expectOk, DEMO_PASSWORD } from './helpers.mjs';
 
@@ -206,6 +207,95 @@ test('exit targets roll up county → town → village', async () => {
   expectOk(await official.post(`/api/v1/households/${ids.hh}/status`, { status: 'exited', effective_date: '2026-11-01', reason: '稳定脱贫' }), 200);
   const t3 = expectOk(await admin.get('/api/v1/targets?year=2026'), 200);
   assert.equal(t3.nodes.find((n) => n.level === 'county').exited.households, before + 1);
+});
+
+// A valid 2x2 RGB PNG, chunk CRCs and all.
+function tinyPng() {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(2, 0);
+  ihdr.writeUInt32BE(2, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const rows = Buffer.from([0, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255, 255, 255, 255]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+// A raw (non-JSON) body as client: the Client helper sends JSON only.
+async function upload(client, path, data, type = 'image/png') {
+  const headers = { 'Accept-Language': 'zh-CN', 'Content-Type': type };
+  if (client) Object.assign(headers, { Cookie: client.cookie, 'X-CSRF-Token': client.csrf });
+  const res = await fetch(srv.base + path, { method: 'POST', headers, body: data });
+  const text = await res.text();
+  return { status: res.status, text, headers: res.headers, json: (res.headers.get('content-type') || '').includes('json') ? JSON.parse(text) : null };
+}
+
+test('visit photos: uploaded by the cadre, read back byte-identical, checked by magic, size and scope', async () => {
+  const visit = expectOk(await cadre.post(`/api/v1/households/${ids.hh}/visits`,
+    { lat: 29.7362, lon: 103.2706, accuracy: 8, notes: '拍照走访' }), 201);
+  assert.deepEqual(visit.photos, []);
+  const png = tinyPng();
+  const path = `/api/v1/visits/${visit.id}/photos`;
+  const up = expectOk(await upload(cadre, path, png), 201);
+  assert.equal(up.visit_id, visit.id);
+  assert.equal(up.content_type, 'image/png');
+  assert.equal(up.bytes, png.length);
+  assert.equal(up.url, `/api/v1/visit-photos/${up.id}`);
+
+  const res = await fetch(srv.base + up.url, { headers: { Cookie: official.cookie } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'image/png');
+  assert.ok(Buffer.from(await res.arrayBuffer()).equals(png), 'the photo reads back byte-identical');
+
+  const visits = expectOk(await official.get(`/api/v1/households/${ids.hh}/visits`), 200);
+  const listed = visits.items.find((v) => v.id === visit.id);
+  assert.deepEqual(listed.photos, [{ id: up.id, url: up.url }]);
+  for (const v of visits.items) assert.ok(Array.isArray(v.photos));
+
+  // Magic bytes decide, not the Content-Type; too large is 413.
+  expectError(await upload(cadre, path, Buffer.from('GIF89a not a photo we take'), 'image/png'), 400, 'photo_unsupported_type');
+  expectError(await upload(cadre, path, Buffer.alloc(0)), 400, 'photo_unsupported_type');
+  const big = Buffer.alloc(5 * 1024 * 1024 + 1);
+  png.copy(big);
+  expectError(await upload(cadre, path, big), 413, 'photo_too_large');
+  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1]);
+  const j = expectOk(await upload(official, path, jpeg, 'application/octet-stream'), 201);
+  assert.equal(j.content_type, 'image/jpeg');
+
+  // A villager of another household may neither add nor see it; anonymous callers are asked to sign in.
+  expectError(await upload(villager, path, png), 403, 'forbidden');
+  expectError(await villager.get(up.url), 403, 'out_of_scope');
+  expectError(await upload(null, path, png), 401, 'unauthenticated');
+  const anon = await fetch(srv.base + up.url);
+  assert.equal(anon.status, 401);
+  expectError(await upload(cadre, '/api/v1/visits/999999/photos', png), 404, 'not_found');
+  expectError(await official.get('/api/v1/visit-photos/999999'), 404, 'not_found');
+
+  // Audited with size and hash, never the bytes.
+  const log = expectOk(await admin.get('/api/v1/audit?action=visit.photo'), 200);
+  const rec = log.items.find((i) => JSON.stringify(i).includes(`"photo_id":${up.id}`) || i.after?.photo_id === up.id);
+  assert.ok(rec, 'visit.photo audited');
+  const after = typeof rec.after === 'string' ? JSON.parse(rec.after) : rec.after;
+  assert.equal(after.bytes, png.length);
+  assert.match(after.sha256, /^[0-9a-f]{64}$/);
+  assert.ok(!JSON.stringify(rec).includes(png.toString('base64')), 'no image bytes in the audit log');
 });
 
 test('the timeline shows changes, status, help and visits with who did them', async () => {

@@ -606,6 +606,8 @@ function describe(it, hh) {
       return join([a.visited_at && fmtTime(a.visited_at),
         typeof a.distance_m === 'number' ? t('visit.distance', { d: metres(a.distance_m) }) : t('visit.no_distance'),
         a.flagged && t('visit.flagged')]);
+    case 'visit.photo':
+      return join([a.content_type, typeof a.bytes === 'number' && `${Math.ceil(a.bytes / 1024)} KB`]);
     default:
       return '';
   }

@@ -1,5 +1,5 @@
 // Follow-up visits (走访): recording one on the spot with the phone's GPS, a household's visit
-// list, a helper cadre's "my households" (#/my) and the overdue ledger (#/visits/overdue).
+// list with its photos, a helper cadre's "my households" (#/my) and the overdue ledger (#/visits/overdue).
 import { html } from 'htm/preact';
 import { useState, useEffect, useRef } from 'preact/hooks';
 import { api, query } from './api.js';
@@ -10,12 +10,15 @@ import { locate, distanceM } from './leaflet.js';
 
 // Worse than this the fix says little about where the phone is.
 const POOR_ACCURACY_M = 100;
+// The server takes photos up to 5 MiB (JPEG, PNG or WebP).
+const PHOTO_MAX = 5 * 1024 * 1024;
 
 export function RecordVisit({ hh, open: openAtStart, onRecorded }) {
   const [open, setOpen] = useState(!!openAtStart);
   const [pos, setPos] = useState(null); // {lat, lon, accuracy}
   const [gps, setGps] = useState(null); // null | 'busy' | error code
   const [notes, setNotes] = useState('');
+  const [photo, setPhoto] = useState(null); // a File, uploaded once the visit is recorded
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const [done, setDone] = useState(null); // the Visit the server recorded
@@ -36,14 +39,23 @@ export function RecordVisit({ hh, open: openAtStart, onRecorded }) {
     const body = { notes: notes.trim() };
     if (pos) Object.assign(body, { lat: pos.lat, lon: pos.lon, accuracy: Math.round(pos.accuracy * 10) / 10 });
     setBusy(true); setError(null);
+    let v = null;
     try {
-      const v = await api('POST', `/households/${hh.id}/visits`, body);
-      setDone(v);
-      setNotes('');
-      setPos(null);
-      setOpen(false);
-      onRecorded(v);
-    } catch (err) { setError(err); } finally { setBusy(false); }
+      v = await api('POST', `/households/${hh.id}/visits`, body);
+      if (photo) {
+        const p = await api('POST', `/visits/${v.id}/photos`, photo, { type: photo.type || 'application/octet-stream' });
+        v = { ...v, photos: [...(v.photos || []), { id: p.id, url: p.url }] };
+      }
+    } catch (err) { setError(err); }
+    setBusy(false);
+    if (!v) return;
+    // The visit stands even when its photo failed: the error stays in view.
+    setDone(v);
+    setNotes('');
+    setPhoto(null);
+    setPos(null);
+    onRecorded(v);
+    if (!photo || (v.photos || []).length) setOpen(false);
   }
 
   const hasHome = typeof hh.lat === 'number' && typeof hh.lon === 'number';
@@ -78,6 +90,19 @@ export function RecordVisit({ hh, open: openAtStart, onRecorded }) {
       <label>${t('visit.notes')}<textarea name="notes" rows="4" maxlength="4000" required value=${notes}
         placeholder=${t('visit.notes_hint')} data-testid="visit-notes"
         onInput=${(e) => setNotes(e.target.value)}></textarea></label>
+      <label>${t('visit.photo')}<input type="file" name="photo" accept="image/*" capture="environment"
+        data-testid="visit-photo" onChange=${(e) => {
+          const f = e.target.files && e.target.files[0];
+          if (f && f.size > PHOTO_MAX) {
+            e.target.value = '';
+            setPhoto(null);
+            setError({ message: t('visit.photo_too_large') });
+            return;
+          }
+          setError(null);
+          setPhoto(f || null);
+        }} /></label>
+      <p class="muted small">${t('visit.photo_hint')}</p>
       <${ErrorBox} error=${error} />
       <button class="btn btn-primary btn-block" disabled=${busy || gps === 'busy'} data-testid="visit-submit">
         ${t('visit.submit')}</button>
@@ -103,6 +128,11 @@ export function VisitList({ householdId, tick }) {
             : html`<span>${t('visit.no_distance')}</span>`}
           ${v.accuracy && html`<span>${t('loc.accuracy', { m: Math.round(v.accuracy) })}</span>`}
         </div>
+        ${(v.photos || []).length > 0 && html`<div class="visit-photos" data-testid="visit-photos">
+          ${v.photos.map((p) => html`<a href=${p.url} target="_blank" rel="noopener" key=${p.id}>
+            <img src=${p.url} alt=${t('visit.photo_alt')} loading="lazy" width="96" height="96"
+              style="object-fit: cover; border-radius: 4px; margin: 4px 4px 0 0" /></a>`)}
+        </div>`}
       </li>`)}
     </ul>
     ${list.data && items.length === 0 && html`<p class="muted">${t('visit.none')}</p>`}
