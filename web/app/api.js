@@ -37,16 +37,23 @@ export function query(params) {
   return s ? '?' + s : '';
 }
 
-export async function api(method, path, body) {
+// A download link's address (the session cookie carries the credentials).
+export const apiUrl = (path, params) => BASE + path + query(params);
+
+// `raw`: { type, timeout } sends `body` as it is (a File or Blob) with that Content-Type.
+export async function api(method, path, body, raw) {
   const headers = { 'Accept': 'application/json', 'Accept-Language': getLang() };
   if (method !== 'GET' && method !== 'HEAD' && csrf) headers['X-CSRF-Token'] = csrf;
   const init = { method, headers, credentials: 'same-origin' };
-  if (body !== undefined) {
+  if (raw) {
+    headers['Content-Type'] = raw.type;
+    init.body = body;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
   const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(), TIMEOUT_MS);
+  const timer = setTimeout(() => ctl.abort(), (raw && raw.timeout) || TIMEOUT_MS);
   init.signal = ctl.signal;
   let res;
   try {

@@ -4,6 +4,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { api, query } from './api.js';
 import { t } from './i18n.js';
+import { ExportLinks } from './import.js';
 import { go, useLoad, loadOrgs, OrgSelect, Pager, ErrorBox, Loading, formData, fmtTime, itemsOf } from './ui.js';
 
 export const STATUSES = ['poor', 'monitored', 'exited', 'removed'];
@@ -163,9 +164,12 @@ export function HouseholdsPage({ me, params }) {
   return html`<section class="card">
       <div class="head-row">
         <h1>${t('hh.title')}</h1>
+        <div class="actions">
+        ${canEditHH(role) && html`<a class="btn" href="#/import" data-testid="hh-import">${t('imp.open')}</a>`}
         ${canCreateHH(role) && html`<button type="button" class=${'btn' + (creating ? '' : ' btn-primary')}
           data-testid="hh-create-toggle" aria-expanded=${creating}
           onClick=${() => setCreating(!creating)}>${creating ? t('common.close') : t('hh.new')}</button>`}
+        </div>
       </div>
       ${creating && html`<${CreateHousehold} orgs=${orgs.data || []}
         defaultOrg=${f.org_id || me.user.org_id} />`}
@@ -217,6 +221,7 @@ export function HouseholdsPage({ me, params }) {
       <${ErrorBox} error=${list.error} />
       ${data && html`
         <p class="muted small top0" data-testid="hh-total">${t('hh.total', { n: data.total ?? itemsOf(data).length })}</p>
+        ${canEditHH(role) && html`<${ExportLinks} filters=${f} />`}
         <ul class="hh-list" data-testid="hh-list">
           ${itemsOf(data).map((h) => html`<${HouseholdCard} key=${h.id} h=${h} />`)}
         </ul>

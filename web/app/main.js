@@ -13,6 +13,7 @@ import { AuditPage } from './audit.js';
 import { HouseholdsPage } from './households.js';
 import { HouseholdPage } from './household.js';
 import { MapPage } from './map.js';
+import { ImportPage } from './import.js';
 import { MyHouseholdsPage, OverduePage } from './visits.js';
 
 // `roles`: who sees the page (the server enforces the same on every request); pages without
@@ -25,6 +26,7 @@ const PAGES = [
   { path: '/households', key: 'own_household', view: HouseholdsPage, roles: ['villager'] },
   { path: '/households/:id', key: 'household', view: HouseholdPage, nav: false,
     roles: [...HH_ROLES, 'villager'] },
+  { path: '/import', key: 'import', view: ImportPage, nav: false, roles: HH_ROLES },
   { path: '/my', key: 'my', view: MyHouseholdsPage, roles: ['cadre', 'secretary', 'official'] },
   { path: '/map', key: 'map', view: MapPage, roles: HH_ROLES },
   { path: '/visits/overdue', key: 'overdue', view: OverduePage, roles: ['admin', 'official', 'secretary'] },
@@ -63,7 +65,7 @@ function TopBar({ me, route, onLogout }) {
   const own = links.find((p) => p.key === 'own_household');
   if (own && me.user.household_id) own.path = '/households/' + me.user.household_id;
   const current = (p) => route.path === p.path
-    || (p.path === '/households' && route.path.startsWith('/households/'));
+    || (p.path === '/households' && (route.path.startsWith('/households/') || route.path === '/import'));
   return html`<header class="topbar">
     <div class="bar">
       <a class="brand" href="#/">${t('app.name')}</a>
