@@ -18,7 +18,7 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 
 OBJ      = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
 
-.PHONY: all asan run test unit-bins unit-asan-bins deps test-deps bench clean
+.PHONY: all asan run test unit-bins unit-asan-bins deps test-deps bench soak clean
 
 all: $(BUILD)/xiangcun
 
@@ -79,6 +79,10 @@ test: test-deps
 bench:
 	@scripts/deps bench
 	@bench/run
+
+soak:
+	@scripts/deps bench
+	@bench/soak
 
 clean:
 	rm -rf $(BUILD)
