@@ -29,7 +29,7 @@ static int fail(sqlite3 *h, int rc, xerr *e) {
         return xerr_set(e, 503, "busy", "%s", msg);
     /* Out of memory, possibly after a COMMIT took effect: the outcome is
     ** unknown, so stop like any other failed allocation (see strbuf.h). */
-    if (base == SQLITE_NOMEM) {
+    if (base == SQLITE_NOMEM || (h && sqlite3_extended_errcode(h) == SQLITE_IOERR_NOMEM)) {
         fprintf(stderr, "xiangcun: SQLite out of memory\n");
         abort();
     }
