@@ -51,7 +51,10 @@ int hh_query_init(req *r, hh_query *q) {
     if (own == -1) return -1;
     scope_range(path, q->lo, q->hi);
     where *w = &q->w;
-    where_text(w, "h.org_id IN (SELECT id FROM org_node WHERE path >= ?", q->lo);
+    /* "+h.org_id" keeps SQLite from driving the query through household_org:
+    ** a county-wide scope matches every row, so the list walks the number
+    ** index in order and the map starts from the spatial index instead. */
+    where_text(w, "+h.org_id IN (SELECT id FROM org_node WHERE path >= ?", q->lo);
     where_text(w, " AND path < ?)", q->hi);
     if (own) where_int(w, " AND h.id = ?", own);
     if (status && *status) where_text(w, " AND h.status = ?", status);

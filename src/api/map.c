@@ -37,8 +37,9 @@ int h_map_households(req *r) {
     }
     strbuf sql = STRBUF_INIT;
     strbuf_addf(&sql,
+                /* CROSS JOIN: SQLite keeps this order, so the R*Tree drives the query. */
                 "SELECT h.id, h.number, h.head_name, h.status, o.name, h.lat, h.lon FROM household_geo g"
-                " JOIN household h ON h.id = g.id JOIN org_node o ON o.id = h.org_id WHERE %s"
+                " CROSS JOIN household h JOIN org_node o ON o.id = h.org_id WHERE h.id = g.id AND %s"
                 " AND g.min_lat >= $%d AND g.max_lat <= $%d AND g.min_lon >= $%d AND g.max_lon <= $%d"
                 " LIMIT %d", q.w.sql.buf, q.w.n + 1, q.w.n + 2, q.w.n + 3, q.w.n + 4, MAX_FEATURES + 1);
     db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
