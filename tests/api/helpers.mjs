@@ -171,7 +171,7 @@ let idSeq = 0;
 export function idNumber(n = ++idSeq + (process.pid % 500) * 1000) {
   const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   const ymd = `19${50 + (Math.floor(n / 1000) % 50)}0${1 + (n % 9)}1${n % 10}`;
-  const body = `511423${ymd}${String(n % 1000).padStart(3, '0')}`;
+  const body = `511402${ymd}${String(n % 1000).padStart(3, '0')}`;   // never the demo's 511423
   const sum = [...body].reduce((acc, c, i) => acc + Number(c) * W[i], 0);
   return body + '10X98765432'[sum % 11];
 }

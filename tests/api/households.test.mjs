@@ -13,7 +13,7 @@ const ids = {};
 // A valid GB 11643 number for a birth date and sequence.
 function idNumber(ymd, seq) {
   const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const body = `511423${ymd}${String(seq).padStart(3, '0')}`;
+  const body = `511421${ymd}${String(seq).padStart(3, '0')}`;   // never the demo's 511423
   const sum = [...body].reduce((s, c, i) => s + Number(c) * W[i], 0);
   return body + '10X98765432'[sum % 11];
 }

@@ -15,7 +15,7 @@ const { skip, phone, shot, logIn, apiAs } = web;
 // A valid GB 11643 number (random sequence digits so reruns against one server do not collide).
 function idNumber(birth = '19850312', male = true) {
   const seq = String(Math.floor(Math.random() * 50) * 2 + (male ? 1 : 0)).padStart(3, '0');
-  const body = '511423' + birth + seq;
+  const body = '511424' + birth + seq;   // never the demo's 511423
   const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   const sum = [...body].reduce((s, c, i) => s + Number(c) * W[i], 0);
   return body + '10X98765432'[sum % 11];

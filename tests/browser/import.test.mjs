@@ -17,7 +17,7 @@ const { skip, phone, shot, logIn, apiAs } = web;
 function idNumber(male = true) {
   const day = String(1 + Math.floor(Math.random() * 28)).padStart(2, '0');
   const seq = String(Math.floor(Math.random() * 500) * 2 + (male ? 1 : 0)).padStart(3, '0');
-  const body = '511423' + '1978' + '06' + day + seq;
+  const body = '511425' + '1978' + '06' + day + seq;   // never the demo's 511423
   const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   const sum = [...body].reduce((s, c, i) => s + Number(c) * W[i], 0);
   return body + '10X98765432'[sum % 11];
