@@ -232,8 +232,8 @@ async function verify(srv, ops) {
 const KNOWN = [
   [/answered 409 \{"error":\{"code":"conflict","message":"[^"]*audit_log\.seq/,
     'an allocation failing inside SQLite while reading the audit chain head can leave a wrong head, so the append collides with the existing record: the write is refused (nothing half-written), but answered 409 instead of 5xx'],
-  [/answered 500 but applied/,
-    'an allocation failing inside SQLite during COMMIT can be reported as an error although the commit took effect: the write is whole and audited, but answered 500 (an unacknowledged write that is present, as a kill -9 can also leave)'],
+  [/answered 500 but (applied|the write is there)/,
+    'an allocation failing inside the database library during COMMIT (SQLite, or libpq reading the answer) can be reported as an error although the commit took effect: the write is whole and audited, but answered 500 (an unacknowledged write that is present, as a kill -9 can also leave)'],
   [/answered 4\d\d \{"error":\{"code":"not_found"/,
     'an allocation failing inside SQLite while reading back a row written in the same transaction can surface as "no row" (404) instead of SQLITE_NOMEM; nothing is written (the transaction rolls back), but the client sees a client error for a server fault'],];
 
