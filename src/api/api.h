@@ -157,4 +157,55 @@ int import_jobs_recover(db *d, xerr *e);
 int h_households_export_csv(req *r);
 int h_households_export_xlsx(req *r);
 
+/* Duty supervision of first secretaries (docs/DUTY.md). Handlers that take
+** an {id} have a scope function in the same file. */
+/* duty_checkins.c: check-ins from the web button and devices, photos, tracks */
+int h_duty_checkin_create(req *r);
+int h_duty_checkins_list(req *r);
+int h_duty_checkin_photo_add(req *r);
+int h_duty_checkin_photo_get(req *r);
+int h_duty_devices_list(req *r);
+int h_duty_device_create(req *r);
+int h_duty_device_delete(req *r);
+/* The OsmAnd / Traccar Client receiver (also every path of XIANGCUN_OSMAND_LISTEN). */
+int h_osmand(req *r);
+int scope_checkin_param(req *r);
+int scope_checkin_photo_param(req *r);
+int scope_device_param(req *r);
+/* duty_spot.c: spot checks (约请) and the live event stream */
+int h_events(req *r);
+int h_spot_checks_list(req *r);
+int h_spot_check_create(req *r);
+int h_spot_check_cancel(req *r);
+int scope_spot_check_param(req *r);
+/* duty_rules.c: settings, calendar, geofences, leave, inquiries, sanctions, the job on demand */
+int h_duty_settings_get(req *r);
+int h_duty_settings_update(req *r);
+int h_duty_calendar_get(req *r);
+int h_duty_calendar_put(req *r);
+int h_geofence_get(req *r);
+int h_geofence_put(req *r);
+int h_duty_leaves_list(req *r);
+int h_duty_leave_create(req *r);
+int h_duty_leave_decide(req *r);
+int h_duty_leave_cancel(req *r);
+int h_inquiries_list(req *r);
+int h_inquiry_update(req *r);
+int h_inquiry_decide(req *r);
+int h_sanctions_list(req *r);
+int h_sanction_decide(req *r);
+int h_duty_evaluate(req *r);
+int scope_leave_param(req *r);
+int scope_inquiry_param(req *r);
+int scope_sanction_param(req *r);
+/* duty_reports.c: the location ledger, the today view, the annual evaluation, published figures */
+int h_duty_ledger(req *r);
+int h_duty_ledger_csv(req *r);
+int h_duty_ledger_xlsx(req *r);
+int h_duty_today(req *r);
+int h_duty_evaluation(req *r);
+int h_duty_evaluation_csv(req *r);
+int h_duty_evaluation_xlsx(req *r);
+int h_duty_stats(req *r);
+
 #endif

@@ -12,10 +12,13 @@
 unsigned role_perms(const char *role) {
     static const struct { const char *role; unsigned perms; } ROLES[] = {
         {"admin", P_AUTH | P_ORG_READ | P_ORG_WRITE | P_USER_READ | P_USER_WRITE | P_PII_REVEAL |
-                      P_AUDIT_READ | P_SETTINGS | P_HH_READ | P_HH_WRITE | P_TARGET_WRITE},
-        {"auditor", P_AUTH | P_ORG_READ | P_USER_READ | P_AUDIT_READ},
-        {"official", P_AUTH | P_ORG_READ | P_USER_READ | P_HH_READ | P_HH_WRITE | P_PII_REVEAL | P_TARGET_WRITE},
-        {"secretary", P_AUTH | P_ORG_READ | P_USER_READ | P_HH_READ | P_HH_WRITE | P_PII_REVEAL},
+                      P_AUDIT_READ | P_SETTINGS | P_HH_READ | P_HH_WRITE | P_TARGET_WRITE |
+                      P_DUTY_READ | P_DUTY_SUPERVISE},
+        {"auditor", P_AUTH | P_ORG_READ | P_USER_READ | P_AUDIT_READ | P_DUTY_READ},
+        {"official", P_AUTH | P_ORG_READ | P_USER_READ | P_HH_READ | P_HH_WRITE | P_PII_REVEAL | P_TARGET_WRITE |
+                         P_DUTY_READ | P_DUTY_SUPERVISE},
+        {"secretary", P_AUTH | P_ORG_READ | P_USER_READ | P_HH_READ | P_HH_WRITE | P_PII_REVEAL |
+                          P_DUTY_CHECKIN | P_DUTY_READ},
         {"cadre", P_AUTH | P_ORG_READ | P_HH_READ | P_HH_WRITE},
         {"villager", P_AUTH | P_ORG_READ | P_HH_READ},
     };

@@ -254,6 +254,148 @@ static const migration MIGRATIONS[] = {
      "  created_at BIGINT NOT NULL);"
      "CREATE INDEX visit_photo_visit ON visit_photo(visit_id);",
      NULL, NULL},
+    /* First-secretary duty supervision (docs/DUTY.md): devices that report
+    ** positions, village geofences, the duty calendar, check-ins (positions
+    ** encrypted: tracks are sensitive personal information), leave, the daily
+    ** evaluation, spot checks, inquiries and sanctions. */
+    {5, "duty",
+     "CREATE TABLE duty_device ("
+     "  id {{PK}},"
+     "  user_id BIGINT NOT NULL REFERENCES app_user(id),"
+     "  ident_hash TEXT NOT NULL UNIQUE,"      /* keyed hash of the device identifier */
+     "  ident_hint TEXT NOT NULL,"             /* its last 4 characters, for the list */
+     "  label TEXT NOT NULL,"
+     "  created_at BIGINT NOT NULL,"
+     "  last_seen_at BIGINT,"
+     "  revoked_at BIGINT);"
+     "CREATE INDEX duty_device_user ON duty_device(user_id);"
+     "CREATE TABLE geofence ("
+     "  org_id BIGINT PRIMARY KEY REFERENCES org_node(id),"
+     "  kind TEXT NOT NULL CHECK (kind IN ('polygon','circle')),"
+     "  polygon TEXT,"                         /* JSON [[lat,lon],...] for kind polygon */
+     "  center_lat DOUBLE PRECISION,"
+     "  center_lon DOUBLE PRECISION,"
+     "  radius_m DOUBLE PRECISION,"
+     "  updated_by BIGINT NOT NULL REFERENCES app_user(id),"
+     "  updated_at BIGINT NOT NULL);"
+     "CREATE TABLE checkin ("
+     "  id {{PK}},"
+     "  user_id BIGINT NOT NULL REFERENCES app_user(id),"
+     "  org_id BIGINT NOT NULL REFERENCES org_node(id),"  /* the secretary's village then */
+     "  source TEXT NOT NULL CHECK (source IN ('web','osmand','traccar')),"
+     "  device_id BIGINT REFERENCES duty_device(id),"
+     "  pos TEXT NOT NULL,"                    /* encrypted \"lat,lon\" */
+     "  accuracy DOUBLE PRECISION,"
+     "  altitude DOUBLE PRECISION,"
+     "  speed DOUBLE PRECISION,"               /* m/s */
+     "  bearing DOUBLE PRECISION,"
+     "  battery DOUBLE PRECISION,"             /* percent */
+     "  device_time BIGINT NOT NULL,"
+     "  received_at BIGINT NOT NULL,"
+     "  at BIGINT NOT NULL,"                   /* device time, or receive time when the clock flag is set */
+     "  inside BIGINT,"                        /* 1 inside the fence, 0 outside, NULL no fence */
+     "  flags TEXT NOT NULL DEFAULT '',"       /* comma list: outside,accuracy,speed,clock */
+     "  note TEXT);"
+     "CREATE INDEX checkin_user_at ON checkin(user_id, at);"
+     "CREATE INDEX checkin_org_at ON checkin(org_id, at);"
+     "CREATE INDEX checkin_at ON checkin(at);"
+     "CREATE TABLE checkin_photo ("
+     "  id {{PK}},"
+     "  checkin_id BIGINT NOT NULL REFERENCES checkin(id),"
+     "  content_type TEXT NOT NULL,"
+     "  bytes BIGINT NOT NULL,"
+     "  sha256 TEXT NOT NULL,"
+     "  data TEXT NOT NULL,"
+     "  created_at BIGINT NOT NULL);"
+     "CREATE INDEX checkin_photo_checkin ON checkin_photo(checkin_id);"
+     /* Days that differ from the weekly pattern: public holidays (working 0)
+     ** and weekend days worked in their place (working 1). */
+     "CREATE TABLE duty_holiday ("
+     "  day TEXT PRIMARY KEY,"                 /* YYYY-MM-DD, county local time */
+     "  working BIGINT NOT NULL CHECK (working IN (0,1)),"
+     "  name TEXT NOT NULL);"
+     "CREATE TABLE duty_leave ("
+     "  id {{PK}},"
+     "  user_id BIGINT NOT NULL REFERENCES app_user(id),"
+     "  kind TEXT NOT NULL CHECK (kind IN ('leave','trip')),"
+     "  start_day TEXT NOT NULL,"
+     "  end_day TEXT NOT NULL,"
+     "  reason TEXT NOT NULL,"
+     "  status TEXT NOT NULL CHECK (status IN ('pending','approved','rejected','cancelled')),"
+     "  decided_by BIGINT REFERENCES app_user(id),"
+     "  decided_at BIGINT,"
+     "  decision_note TEXT,"
+     "  created_at BIGINT NOT NULL);"
+     "CREATE INDEX duty_leave_user ON duty_leave(user_id, start_day);"
+     /* The evaluation, one row per secretary per working day and per window:
+     ** the primary keys make the daily job idempotent across restarts and instances. */
+     "CREATE TABLE duty_window ("
+     "  user_id BIGINT NOT NULL REFERENCES app_user(id),"
+     "  day TEXT NOT NULL,"
+     "  idx BIGINT NOT NULL,"
+     "  start_at BIGINT NOT NULL,"
+     "  end_at BIGINT NOT NULL,"
+     "  status TEXT NOT NULL CHECK (status IN ('met','missed','excused')),"
+     "  checkin_id BIGINT REFERENCES checkin(id),"
+     "  PRIMARY KEY (user_id, day, idx));"
+     "CREATE TABLE duty_day ("
+     "  user_id BIGINT NOT NULL REFERENCES app_user(id),"
+     "  day TEXT NOT NULL,"
+     "  org_id BIGINT NOT NULL REFERENCES org_node(id),"
+     "  status TEXT NOT NULL CHECK (status IN ('present','absent','excused')),"
+     "  checkins BIGINT NOT NULL,"
+     "  inside BIGINT NOT NULL,"
+     "  windows_met BIGINT NOT NULL,"
+     "  windows_total BIGINT NOT NULL,"
+     "  evaluated_at BIGINT NOT NULL,"
+     "  PRIMARY KEY (user_id, day));"
+     "CREATE INDEX duty_day_org ON duty_day(org_id, day);"
+     "CREATE TABLE spot_check ("
+     "  id {{PK}},"
+     "  user_id BIGINT NOT NULL REFERENCES app_user(id),"
+     "  org_id BIGINT NOT NULL REFERENCES org_node(id),"
+     "  requested_by BIGINT NOT NULL REFERENCES app_user(id),"
+     "  requested_at BIGINT NOT NULL,"
+     "  deadline_at BIGINT NOT NULL,"
+     "  note TEXT,"
+     "  status TEXT NOT NULL CHECK (status IN ('open','ok','late','outside','no_answer','cancelled')),"
+     "  checkin_id BIGINT REFERENCES checkin(id),"
+     "  answered_at BIGINT);"
+     "CREATE INDEX spot_check_user ON spot_check(user_id, requested_at);"
+     "CREATE INDEX spot_check_status ON spot_check(status, deadline_at);"
+     "CREATE TABLE sanction ("
+     "  id {{PK}},"
+     "  user_id BIGINT NOT NULL REFERENCES app_user(id),"
+     "  org_id BIGINT NOT NULL REFERENCES org_node(id),"
+     "  kind TEXT NOT NULL CHECK (kind IN ('notice','interview','recall')),"
+     "  status TEXT NOT NULL CHECK (status IN ('draft','approved','dismissed')),"
+     "  basis TEXT NOT NULL,"                  /* why it was drafted (JSON) */
+     "  scheduled_at BIGINT,"                  /* interviews */
+     "  note TEXT,"
+     "  created_at BIGINT NOT NULL,"
+     "  decided_by BIGINT REFERENCES app_user(id),"
+     "  decided_at BIGINT);"
+     "CREATE INDEX sanction_user ON sanction(user_id, created_at);"
+     "CREATE TABLE inquiry ("
+     "  id {{PK}},"
+     "  user_id BIGINT NOT NULL REFERENCES app_user(id),"
+     "  org_id BIGINT NOT NULL REFERENCES org_node(id),"
+     "  kind TEXT NOT NULL CHECK (kind IN ('window','spot_check')),"
+     "  day TEXT NOT NULL,"
+     "  window_idx BIGINT,"
+     "  spot_check_id BIGINT REFERENCES spot_check(id),"
+     "  opened_at BIGINT NOT NULL,"
+     "  status TEXT NOT NULL CHECK (status IN ('open','accepted','rejected')),"
+     "  call_made BIGINT NOT NULL DEFAULT 0,"
+     "  called_at BIGINT,"
+     "  reason_category TEXT,"
+     "  reason TEXT,"
+     "  decided_by BIGINT REFERENCES app_user(id),"
+     "  decided_at BIGINT,"
+     "  sanction_id BIGINT REFERENCES sanction(id));"
+     "CREATE INDEX inquiry_user ON inquiry(user_id, opened_at);"
+     "CREATE INDEX inquiry_org ON inquiry(org_id, status);",
+     NULL, NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

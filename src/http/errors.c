@@ -92,6 +92,11 @@ static const msg CATALOGUE[] = {
     {"import_two_heads", "一户只能有一位户主", "A household has only one head"},
     {"export_too_large", "导出行数超过上限 %s（Excel 的行数上限），请缩小筛选范围", "More rows than the limit of %s (Excel's): narrow the filters"},
     {"export_failed", "导出失败：%s", "Export failed: %s"},
+    /* Duty supervision (duty/, api/duty_*.c), one block per file. */
+    /* duty: check-ins and OsmAnd */
+    /* duty: spot checks and events */
+    /* duty: rules */
+    /* duty: reports */
 };
 
 /* Bytes in the well-formed UTF-8 character at u, or 0 when it is not one. */

@@ -31,6 +31,9 @@ enum {
     P_HH_READ = 1u << 8,     /* household files (within scope; villagers: their own) */
     P_HH_WRITE = 1u << 9,
     P_TARGET_WRITE = 1u << 10,
+    P_DUTY_CHECKIN = 1u << 11,   /* report one's own position, file leave (secretaries) */
+    P_DUTY_READ = 1u << 12,      /* duty records in scope (secretaries: their own only) */
+    P_DUTY_SUPERVISE = 1u << 13, /* spot checks, inquiries, leave and sanction decisions, geofences */
 };
 
 /* Who is calling: filled by the router from the session cookie or bearer token. */

@@ -379,6 +379,10 @@ const ROWS = [
     route: 'GET /api/v1/households/export.xlsx', scoped: true, expect: HH_READ,
     req: (w) => ({ path: `/api/v1/households/export.xlsx?org_id=${w === 'in' ? T.group : T.hc}` }),
   },
+  // ---- duty: check-ins, devices, OsmAnd (api/duty_checkins.c) ----
+  // ---- duty: events and spot checks (api/duty_spot.c) ----
+  // ---- duty: settings, calendar, geofences, leave, inquiries, sanctions (api/duty_rules.c) ----
+  // ---- duty: ledger, today, evaluation, stats (api/duty_reports.c) ----
 ];
 
 // A one-household import file under the villager's group.
@@ -431,6 +435,10 @@ before(async () => {
   T.photoOut = await photo(await visit('out', T.hhOut));
   T.bystander.sessionId = (await by.get('/api/v1/me/sessions')).json.items[0].id;
   T.bystander.tokenId = expectOk(await by.post('/api/v1/me/tokens', { name: 'bystander' }), 201).id;
+  // A secretary in 洪川镇 ("out" for duty routes), for the duty rows.
+  T.secretaryOut = await mkUser('acc-sec-out', 'secretary', hcVillage);
+  T.secretary = L.user('secretary').id;
+  // ---- duty setup: each part adds its T fields below ----
 });
 
 after(() => stopServer(srv));

@@ -76,6 +76,11 @@ const JSON_ROUTES = {
   },
   'PUT /api/v1/targets/{id}/{year}': { id: () => T.village, fields: { households: ['int!', 10], people: ['int!', 30] } },
   'PATCH /api/v1/settings': { fields: { require_totp_admin: ['bool!', false] } },
+  // ---- duty (one block per api/duty_*.c file) ----
+  // duty_checkins
+  // duty_spot
+  // duty_rules
+
 };
 
 const WRONG = {

@@ -1,4 +1,7 @@
 // zh-CN first, English second. t(key, vars | fallback); vars fill {name} slots.
+// Feature folders keep their own strings (duty/i18n_*.js) and are merged here.
+import * as dutySecretary from './duty/i18n_secretary.js';
+import * as dutySupervisor from './duty/i18n_supervisor.js';
 const KEY = 'xc_lang';
 
 const zh = {
@@ -900,6 +903,11 @@ const en = {
   'imp.export_geojson': 'Map GeoJSON',
   'loc.clear_confirm': 'Really clear',
 };
+
+for (const part of [dutySecretary, dutySupervisor]) {
+  Object.assign(zh, part.zh);
+  Object.assign(en, part.en);
+}
 
 const DICTS = { 'zh-CN': zh, en };
 let lang = DICTS[localStorage.getItem(KEY)] ? localStorage.getItem(KEY) : 'zh-CN';

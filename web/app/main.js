@@ -15,10 +15,13 @@ import { HouseholdPage } from './household.js';
 import { MapPage } from './map.js';
 import { ImportPage } from './import.js';
 import { MyHouseholdsPage, OverduePage } from './visits.js';
+import { DutyPage } from './duty/checkin.js';
+import { SupervisePage } from './duty/supervise.js';
 
 // `roles`: who sees the page (the server enforces the same on every request); pages without
 // it follow ui.js canSee. `nav: false`: reached by links only. `:name` segments become args.
 const HH_ROLES = ['admin', 'official', 'secretary', 'cadre'];
+const SUPERVISORS = ['admin', 'official', 'auditor'];
 const PAGES = [
   { path: '/', key: 'home', view: HomePage },
   { path: '/households', key: 'households', view: HouseholdsPage, roles: HH_ROLES },
@@ -30,6 +33,9 @@ const PAGES = [
   { path: '/my', key: 'my', view: MyHouseholdsPage, roles: ['cadre', 'secretary', 'official'] },
   { path: '/map', key: 'map', view: MapPage, roles: HH_ROLES },
   { path: '/visits/overdue', key: 'overdue', view: OverduePage, roles: ['admin', 'official', 'secretary'] },
+  // Duty supervision: the secretary's own page, and the supervisors' pages (?tab= inside).
+  { path: '/duty', key: 'duty', view: DutyPage, roles: ['secretary'] },
+  { path: '/supervise', key: 'supervise', view: SupervisePage, roles: SUPERVISORS },
   { path: '/org', key: 'org', view: OrgPage },
   { path: '/users', key: 'users', view: UsersPage },
   { path: '/audit', key: 'audit', view: AuditPage },

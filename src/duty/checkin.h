@@ -1,0 +1,37 @@
+/*
+** checkin.h: storing one position report (签到) of a secretary, from the web
+** button or a device (OsmAnd / Traccar Client). Every report goes through
+** checkin_store(), which computes its flags, stores it durably (the position
+** encrypted), answers the secretary's open spot checks and queues live events.
+*/
+#ifndef XC_CHECKIN_H
+#define XC_CHECKIN_H
+
+#include <stdint.h>
+#include <jansson.h>
+#include "db/db.h"
+#include "duty/duty.h"
+
+typedef struct duty_point {
+    double lat, lon;             /* WGS-84 degrees, already range-checked */
+    double accuracy;             /* metres; NAN when unknown */
+    double altitude, speed, bearing;  /* metres, m/s, degrees; NAN when unknown */
+    double battery;              /* percent 0-100; NAN when unknown */
+    int64_t device_time;         /* Unix seconds from the device; 0 when absent (the web button) */
+    const char *source;          /* "web", "osmand" or "traccar" */
+    int64_t device_id;           /* duty_device.id, 0 for the web */
+    const char *note;            /* may be NULL */
+} duty_point;
+
+/* Store p for secretary user_id (their village is the fence) at server time
+** now, inside the caller's transaction. *out (may be NULL) receives the stored
+** check-in as JSON: {id, at, received_at, device_time, lat, lon, accuracy,
+** inside, flags:[...], source, spot_checks:[ids answered]}. Returns the new id, -1 on error. */
+int64_t checkin_store(db *d, const duty_settings *s, int64_t user_id, const duty_point *p,
+                      int64_t now, json_t **out, xerr *e);
+
+/* Whether (lat, lon) lies inside the geofence of village org_id: 1, 0, or
+** -2 when the village has no fence; -1 on error. */
+int geofence_contains(db *d, int64_t org_id, double lat, double lon, xerr *e);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+** duty.h: first-secretary duty supervision (驻村第一书记在岗监管), shared
+** definitions. The parts, one file each:
+**   calendar.c  settings, local days, working days, windows, leave excuses
+**   checkin.c   storing a position report with its flags (the one way in)
+**   osmand.c    parsing the OsmAnd / Traccar Client protocols into a point
+**   spot.c      spot checks (约请): answers and deadlines
+**   ladder.c    inquiries, escalation and sanctions (the non-compliance ladder)
+**   evaluate.c  the scheduled evaluation of windows and days, and the purge
+** The HTTP handlers are in api/duty_*.c; docs/DUTY.md describes the rules.
+*/
+#ifndef XC_DUTY_H
+#define XC_DUTY_H
+
+#include <stdint.h>
+#include <jansson.h>
+#include "audit/audit.h"
+#include "db/db.h"
+
+#define DUTY_MAX_WINDOWS 6
+
+/* County duty settings, stored as JSON under the setting key "duty". */
+typedef struct duty_settings {
+    unsigned workdays;           /* bit d set: weekday d (0 Sunday .. 6 Saturday) is a working day; default Mon-Fri */
+    int nwindows;
+    struct { int start_min, end_min; } windows[DUTY_MAX_WINDOWS];  /* minutes after local midnight */
+    int utc_offset_min;          /* county local time, default 480 (UTC+8, no DST in China) */
+    double accuracy_max_m;       /* worse than this: flag "accuracy", default 200 */
+    double speed_max_kmh;        /* faster than this from the previous point: flag "speed", default 150 */
+    int clock_skew_s;            /* device time further than this from receive time: flag "clock", default 600 */
+    int retention_days;          /* check-ins older than this are purged, default 730 */
+    int spot_deadline_min;       /* default spot-check deadline, default 15 */
+    int notice_misses;           /* unexcused misses ... default 3 */
+    int notice_days;             /* ... within this many days draft a notice of criticism, default 30 */
+    int interview_notices;       /* approved notices in a year that schedule an interview, default 2 */
+    int recall_notices;          /* approved notices in a year that recommend recall, default 3 */
+} duty_settings;
+
+#define DUTY_SETTING_KEY "duty"
+
+/* calendar.c */
+/* Defaults (see the fields above). */
+void duty_settings_default(duty_settings *s);
+/* The county settings, defaults for what is unset; -1 on a database error. */
+int duty_settings_load(db *d, duty_settings *s, xerr *e);
+/* As JSON: {"workdays":[1,2,3,4,5],"windows":[{"start":"08:30","end":"09:30"}],...}. */
+json_t *duty_settings_json(const duty_settings *s);
+/* Merge a JSON object of changes into s; -1 with e naming the bad field (400). */
+int duty_settings_parse(const json_t *j, duty_settings *s, xerr *e);
+/* The local day (YYYY-MM-DD) of a Unix time. */
+void duty_local_day(const duty_settings *s, int64_t t, char out[11]);
+/* Unix time of local midnight at the start of day "YYYY-MM-DD"; -1 when not a valid date. */
+int64_t duty_day_start(const duty_settings *s, const char *day);
+/* Whether day is a working day (weekly pattern, then duty_holiday); -1 on error. */
+int duty_is_working(db *d, const duty_settings *s, const char *day, xerr *e);
+/* Whether user_id has approved leave or an approved trip covering day; -1 on error. */
+int duty_excused(db *d, int64_t user_id, const char *day, xerr *e);
+
+#endif
