@@ -5,6 +5,7 @@
 ** cadre and village.
 */
 #include "api/api.h"
+#include "core/date.h"
 #include "core/jsonx.h"
 #include "model/household.h"
 #include "model/visit.h"
@@ -105,13 +106,6 @@ int h_visit_photo_get(req *r) {
     return 0;
 }
 
-static void ymd(int64_t t, char out[11]) {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 int h_helper_add(req *r) {
     int64_t cadre;
     const char *unit, *start, *end = NULL;
@@ -132,7 +126,7 @@ int h_helper_add(req *r) {
 
 int h_help_pair_end(req *r) {
     char date[11];
-    ymd(r->now, date);
+    date_utc(r->now, date);
     audit_ctx ctx = api_ctx(r);
     int64_t hid;
     if (api_begin(r) || help_pair_end(r->db, &ctx, req_id(r, 0), date, &hid, &r->err) || api_commit(r)) return -1;
@@ -288,7 +282,7 @@ int h_visits_overdue(req *r) {
         }
         if (!h) continue;
         char due[11];
-        ymd(dues[i], due);
+        date_utc(dues[i], due);
         json_array_append_new(items, json_pack("{s:o, s:s, s:I}", "household", h, "due", due, "days_overdue",
                                                (json_int_t)((r->now - r->now % 86400 - 1 - dues[i]) / 86400 + 1)));
     }

@@ -1,5 +1,6 @@
 /* jsonx.c: typed field getters for request bodies (see jsonx.h). */
 #include "core/jsonx.h"
+#include "core/strbuf.h"
 
 #include <string.h>
 
@@ -65,12 +66,8 @@ int jx_enum(json_t *obj, const char *key, int required, const char *const *choic
     const char *s = NULL;
     int rc = jx_str(obj, key, required, 64, &s, e);
     if (rc <= 0) return rc;
-    for (const char *const *c = choices; *c; c++)
-        if (!strcmp(*c, s)) {
-            *out = *c;
-            return 1;
-        }
-    return xerr_set(e, 400, "invalid_value", "%s", key);
+    *out = str_in_list(choices, s);
+    return *out ? 1 : xerr_set(e, 400, "invalid_value", "%s", key);
 }
 
 int jx_depth(const json_t *v) {

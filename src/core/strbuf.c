@@ -92,3 +92,9 @@ void strbuf_release(strbuf *sb) {
 }
 
 const char *strbuf_str(const strbuf *sb) { return sb->buf ? sb->buf : ""; }
+
+const char *str_in_list(const char *const *list, const char *s) {
+    for (; s && *list; list++)
+        if (!strcmp(*list, s)) return *list;
+    return NULL;
+}

@@ -34,6 +34,9 @@ void strbuf_release(strbuf *sb);
 const char *strbuf_str(const strbuf *sb);
 
 /* Allocation helpers that abort on failure (see above). */
+/* The entry of the NULL-terminated list equal to s, or NULL (also for s NULL). */
+const char *str_in_list(const char *const *list, const char *s);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

@@ -2,6 +2,7 @@
 #include "model/household.h"
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/date.h"
 #include "core/idcard.h"
 #include "core/mask.h"
 
@@ -24,12 +25,6 @@ const char *const MEMBER_EDUCATION[] = {"none", "preschool", "primary", "junior"
                                         "in_school", NULL};
 const char *const MEMBER_LABOUR[] = {"full", "partial", "none", NULL};
 
-static int in_list(const char *const *list, const char *s) {
-    for (; s && *list; list++)
-        if (!strcmp(*list, s)) return 1;
-    return 0;
-}
-
 static int bad(xerr *e, const char *code, const char *field) { return xerr_set(e, 400, code, "%s", field); }
 
 /* ---- validation ------------------------------------------------------- */
@@ -43,15 +38,6 @@ static int number_valid(const char *s) {
     return 1;
 }
 
-static int date_valid(const char *s) {
-    int y, m, d;
-    char tail;
-    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return 0;
-    static const int D[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return y >= 1900 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= D[m - 1] &&
-           !(m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-}
-
 int household_validate(db *d, const household_in *in, int creating, xerr *e) {
     if (creating && !in->number) return bad(e, "missing_field", "number");
     if (in->number && !number_valid(in->number)) return bad(e, "invalid_value", "number");
@@ -59,9 +45,9 @@ int household_validate(db *d, const household_in *in, int creating, xerr *e) {
     if (in->has_location == 1 && (!isfinite(in->lat) || !isfinite(in->lon) || in->lat < -90 || in->lat > 90 ||
                                    in->lon < -180 || in->lon > 180))
         return bad(e, "invalid_value", "lat");
-    if (in->status && !in_list(HH_STATUSES, in->status)) return bad(e, "invalid_value", "status");
+    if (in->status && !str_in_list(HH_STATUSES, in->status)) return bad(e, "invalid_value", "status");
     for (int i = 0; i < in->ncauses; i++)
-        if (!in_list(HH_CAUSES, in->causes[i])) return bad(e, "invalid_value", "causes");
+        if (!str_in_list(HH_CAUSES, in->causes[i])) return bad(e, "invalid_value", "causes");
     if (in->visit_interval_days && (in->visit_interval_days < 1 || in->visit_interval_days > 366))
         return bad(e, "invalid_value", "visit_interval_days");
     if (in->org_id) {
@@ -133,13 +119,6 @@ static int status_row(db *d, const audit_ctx *ctx, int64_t id, const char *statu
     return rc < 0 ? -1 : 0;
 }
 
-static void today(int64_t now, char out[11]) {
-    time_t t = (time_t)now;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 static int audit_hh(db *d, const audit_ctx *ctx, const char *action, int64_t id, json_t *before, xerr *e) {
     json_t *after = household_get_json(d, id, 0, e);
     if (!after) return -1;
@@ -189,7 +168,7 @@ int household_create(db *d, const audit_ctx *ctx, const household_in *in, int64_
     db_done(st);
     if (rc != 1) return -1;
     char date[11];
-    today(ctx->now, date);
+    date_utc(ctx->now, date);
     if (geo_set(d, id, in->has_location == 1, in->lat, in->lon, e) || causes_set(d, id, in, e) ||
         status_row(d, ctx, id, status, date, "建档立卡 registered", e))
         return -1;
@@ -240,7 +219,7 @@ int household_update(db *d, const audit_ctx *ctx, int64_t id, const household_in
 
 int household_set_status(db *d, const audit_ctx *ctx, int64_t id, const char *status, const char *date,
                          const char *reason, xerr *e) {
-    if (!in_list(HH_STATUSES, status)) return bad(e, "invalid_value", "status");
+    if (!str_in_list(HH_STATUSES, status)) return bad(e, "invalid_value", "status");
     if (!date_valid(date)) return bad(e, "invalid_value", "effective_date");
     json_t *before = household_get_json(d, id, 0, e);
     if (!before) return -1;
@@ -253,7 +232,7 @@ int household_set_status(db *d, const audit_ctx *ctx, int64_t id, const char *st
 
 int household_set_guarantee(db *d, const audit_ctx *ctx, int64_t id, const char *indicator, int met,
                             const char *note, xerr *e) {
-    if (!in_list(HH_INDICATORS, indicator)) return bad(e, "invalid_value", "indicator");
+    if (!str_in_list(HH_INDICATORS, indicator)) return bad(e, "invalid_value", "indicator");
     db_stmt *st = db_prepare(d,
         "INSERT INTO household_guarantee (household_id, indicator, met, note) VALUES ($1, $2, $3, $4)"
         " ON CONFLICT (household_id, indicator) DO UPDATE SET met = $3, note = $4", e);

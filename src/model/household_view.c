@@ -5,6 +5,7 @@
 */
 #include "model/household.h"
 #include "core/clock.h"
+#include "core/date.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,13 +26,6 @@ static json_t *num_or_null(db_stmt *st, int col) {
     return db_col_isnull(st, col) ? json_null() : json_real(db_col_double(st, col));
 }
 
-static void ymd(int64_t t, char out[11]) {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 /* Members count, last visit, next due, latest per-capita income. */
 static int add_figures(db *d, int64_t id, int64_t created, int64_t interval, json_t *j, xerr *e) {
     db_stmt *st = db_prepare(d,
@@ -46,7 +40,7 @@ static int add_figures(db *d, int64_t id, int64_t created, int64_t interval, jso
     db_done(st);
     if (rc != 1) return -1;
     char due[11];
-    ymd((has_visit ? last : created) + interval * 86400, due);
+    date_utc((has_visit ? last : created) + interval * 86400, due);
     json_object_set_new(j, "members", json_integer(members));
     json_object_set_new(j, "last_visit_at", has_visit ? json_integer(last) : json_null());
     json_object_set_new(j, "next_visit_due", json_string(due));

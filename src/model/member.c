@@ -14,12 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-static int in_list(const char *const *list, const char *s) {
-    for (; s && *list; list++)
-        if (!strcmp(*list, s)) return 1;
-    return 0;
-}
-
 json_t *member_row_json(db_stmt *st, int64_t now) {
     const char *birth = db_col_text(st, 6);
     time_t t = (time_t)now;
@@ -79,11 +73,11 @@ static int validate(const member_in *in, int adding, xerr *e) {
     if (in->name && (strlen(in->name) < 1 || strlen(in->name) > 60))
         return xerr_set(e, 400, "invalid_value", "%s", "name");
     if (adding && !in->relation) return xerr_set(e, 400, "missing_field", "%s", "relation");
-    if (in->relation && !in_list(MEMBER_RELATIONS, in->relation)) return xerr_set(e, 400, "invalid_value", "%s", "relation");
-    if (in->health && !in_list(MEMBER_HEALTH, in->health)) return xerr_set(e, 400, "invalid_value", "%s", "health");
-    if (in->education && !in_list(MEMBER_EDUCATION, in->education))
+    if (in->relation && !str_in_list(MEMBER_RELATIONS, in->relation)) return xerr_set(e, 400, "invalid_value", "%s", "relation");
+    if (in->health && !str_in_list(MEMBER_HEALTH, in->health)) return xerr_set(e, 400, "invalid_value", "%s", "health");
+    if (in->education && !str_in_list(MEMBER_EDUCATION, in->education))
         return xerr_set(e, 400, "invalid_value", "%s", "education");
-    if (in->labour && !in_list(MEMBER_LABOUR, in->labour)) return xerr_set(e, 400, "invalid_value", "%s", "labour");
+    if (in->labour && !str_in_list(MEMBER_LABOUR, in->labour)) return xerr_set(e, 400, "invalid_value", "%s", "labour");
     if (in->phone && *in->phone && !phone_valid(in->phone)) return xerr_set(e, 400, "invalid_phone", "%s", "phone");
     return 0;
 }

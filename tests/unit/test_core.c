@@ -9,6 +9,7 @@
 #include "auth/password.h"
 #include "auth/totp.h"
 #include "core/crypto.h"
+#include "core/date.h"
 #include "core/jsonx.h"
 #include "core/mask.h"
 #include "core/strbuf.h"
@@ -256,6 +257,40 @@ static void test_validators(void **state) {
     assert_false(strcmp("/1/3/", lo) >= 0 && strcmp("/1/3/", hi) < 0);
 }
 
+static void test_dates(void **state) {
+    (void)state;
+    int64_t n;
+    assert_int_equal(date_to_days("1970-01-01", &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(date_to_days("2026-11-23", &n), 0);
+    assert_int_equal(n, 20780);
+    assert_int_equal(date_weekday(n), 1);   /* a Monday */
+    assert_int_equal(date_to_days("1900-03-01", &n), 0);
+    assert_int_equal(date_weekday(n), 4);   /* a Thursday */
+    assert_true(date_valid("2024-02-29"));
+    assert_false(date_valid("2026-02-29"));
+    assert_false(date_valid("2100-02-29"));
+    assert_true(date_valid("2000-02-29"));
+    const char *bad[] = {"2026-13-01", "2026-04-31", "2026-4-01", "2026/04/01", "2026-04-01x", " 2026-04-1",
+                         "1899-12-31", "2101-01-01", "", NULL};
+    for (const char **b = bad; *b; b++) assert_false(date_valid(*b));
+    assert_false(date_valid(NULL));
+    /* Every day of two centuries goes there and back. */
+    char s[11];
+    int64_t lo, hi;
+    assert_int_equal(date_to_days("1900-01-01", &lo), 0);
+    assert_int_equal(date_to_days("2100-12-31", &hi), 0);
+    for (int64_t d = lo; d <= hi; d++) {
+        date_from_days(d, s);
+        assert_int_equal(date_to_days(s, &n), 0);
+        assert_int_equal(n, d);
+    }
+    date_utc(-1, s);
+    assert_string_equal(s, "1969-12-31");
+    date_utc(1795392000 - 1, s);
+    assert_string_equal(s, "2026-11-22");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strbuf),
@@ -267,6 +302,7 @@ int main(void) {
         cmocka_unit_test(test_key_file_persists),
         cmocka_unit_test(test_error_messages),
         cmocka_unit_test(test_validators),
+        cmocka_unit_test(test_dates),
     };
     return cmocka_run_group_tests(tests, crypto_setup, crypto_teardown);
 }
