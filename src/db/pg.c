@@ -123,9 +123,16 @@ static void notice_receiver(void *arg, const PGresult *res) {
     fprintf(stderr, "%s", PQresultErrorMessage(res));
 }
 
+/* Custom plans: statements are prepared once per connection and then run
+** thousands of times with different values. After five runs PostgreSQL may
+** switch to a generic plan chosen without the values, and inside one long
+** transaction (an import) on a growing table that plan goes stale: the member
+** lookups became sequential scans and a 1M-row import turned quadratic
+** (bench/README.md). Planning these small statements costs far less. */
 static int session_setup(pg_conn *pc, xerr *e) {
     PQsetNoticeReceiver(pc->c, notice_receiver, NULL);
-    PGresult *res = PQexec(pc->c, "SET client_min_messages = warning; SET TimeZone = 'UTC'");
+    PGresult *res = PQexec(pc->c, "SET client_min_messages = warning; SET TimeZone = 'UTC';"
+                                  " SET plan_cache_mode = force_custom_plan");
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok) result_error(pc, res, e);
     PQclear(res);
