@@ -30,6 +30,19 @@ typedef struct duty_point {
 int64_t checkin_store(db *d, const duty_settings *s, int64_t user_id, const duty_point *p,
                       int64_t now, json_t **out, xerr *e);
 
+/* SELECT ... FROM checkin c whose rows checkin_row_json() reads (append
+** WHERE/ORDER on alias c). */
+#define CHECKIN_SELECT \
+    "SELECT c.id, c.user_id, c.org_id, c.source, c.device_id, c.pos, c.accuracy, c.altitude, c.speed," \
+    " c.bearing, c.battery, c.device_time, c.received_at, c.at, c.inside, c.flags, c.note FROM checkin c"
+/* A row of CHECKIN_SELECT as {id, user_id, org_id, source, device_id, at,
+** received_at, device_time (null for the web), lat, lon, accuracy, altitude,
+** speed, bearing, battery, inside (true/false/null), flags:[...], note}. NULL
+** when the stored position cannot be decrypted. */
+json_t *checkin_row_json(db_stmt *st);
+/* Decrypt a stored position (checkin.pos) into lat and lon; -1 when it does not decrypt. */
+int checkin_pos_decode(const char *enc, double *lat, double *lon);
+
 /* Whether (lat, lon) lies inside the geofence of village org_id: 1, 0, or
 ** -2 when the village has no fence; -1 on error. */
 int geofence_contains(db *d, int64_t org_id, double lat, double lon, xerr *e);

@@ -1,5 +1,6 @@
 /* visit.c: help pairs and follow-up visits (see visit.h). */
 #include "model/visit.h"
+#include "core/geo.h"
 #include "core/strbuf.h"
 
 #include <math.h>
@@ -7,13 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-double geo_distance_m(double lat1, double lon1, double lat2, double lon2) {
-    const double R = 6371008.8, rad = M_PI / 180.0;
-    double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
-    double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
-    return 2 * R * asin(fmin(1.0, sqrt(a)));
-}
 
 static int is_date(const char *s) {
     int y, m, d;
@@ -85,7 +79,7 @@ static double max_distance(db *d, xerr *e) {
 }
 
 int visit_record(db *d, const audit_ctx *ctx, const visit_in *in, int64_t *id_out, xerr *e) {
-    if (in->has_location && (!isfinite(in->lat) || !isfinite(in->lon) || fabs(in->lat) > 90 || fabs(in->lon) > 180))
+    if (in->has_location && !geo_plausible(in->lat, in->lon))
         return xerr_set(e, 400, "invalid_value", "%s", "lat");
     if (in->visited_at < ctx->now - 366 * 86400 || in->visited_at > ctx->now + 600)
         return xerr_set(e, 400, "invalid_value", "%s", "visited_at");

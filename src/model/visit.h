@@ -11,12 +11,10 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "audit/audit.h"
+#include "core/geo.h"
 #include "db/db.h"
 
 #define VISIT_DEFAULT_MAX_M 500.0
-
-/* Great-circle distance in metres between two WGS-84 points. */
-double geo_distance_m(double lat1, double lon1, double lat2, double lon2);
 
 int help_pair_add(db *d, const audit_ctx *ctx, int64_t household_id, int64_t cadre_id, const char *unit,
                   const char *start_date, const char *end_date, int64_t *id_out, xerr *e);
