@@ -60,6 +60,9 @@ int osmand_parse(osmand_arg_fn get, void *ctx, const char *content_type, const c
 ** (no zone: UTC) or "YYYY-MM-DD HH:MM:SS" (UTC). 0, or -1 when unparseable. */
 int osmand_time(const char *s, int64_t *out);
 
+/* Whether s is a device identifier we take: 4-64 of [A-Za-z0-9._-]. */
+int osmand_ident_ok(const char *s);
+
 /* Decode one form-urlencoded component (percent escapes, '+' as space) of
 ** len bytes into out (at most cap - 1 bytes and a NUL). -1 on a bad escape,
 ** an embedded NUL or when it does not fit. */
