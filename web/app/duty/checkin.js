@@ -1,4 +1,511 @@
-// PLACEHOLDER until its owner lands it: the secretary's duty page.
+// The first secretary's duty page (#/duty, 值守): today's check-in windows, the big check-in
+// button (phone GPS, optional note and photo), open spot checks (约请) arriving live with a
+// countdown, recent check-ins, leave and official-trip requests, the phones that report by
+// themselves (Traccar Client setup) and the inquiries about the secretary, read-only.
 import { html } from 'htm/preact';
+import { useState, useEffect } from 'preact/hooks';
+import { api, query } from '../api.js';
 import { t } from '../i18n.js';
-export function DutyPage() { return html`<section class="card"><h1>${t('nav.duty')}</h1></section>`; }
+import { useLoad, ErrorBox, Loading, itemsOf } from '../ui.js';
+import { metres } from '../households.js';
+import { locate } from '../leaflet.js';
+import { subscribe, isLive } from './events.js';
+
+const RECENT_DAYS = 7;                  // the check-in list reaches this far back
+const PHOTO_MAX = 5 * 1024 * 1024;      // the server takes photos up to 5 MiB (JPEG, PNG or WebP)
+const PHOTO_TIMEOUT_MS = 120000;        // a photo on a weak signal takes a while
+const GPS_TIMEOUT_MS = 20000;
+const DEFAULTS = { utc_offset_min: 480, accuracy_max_m: 200, windows: [] };
+export const FLAGS = ['outside', 'accuracy', 'speed', 'clock'];
+
+// ---- time: the county's local clock, whatever the phone's time zone --------------------------
+
+// Server time minus this phone's time, in seconds: learnt from times the server stamps "now"
+// (a check-in's received_at, a live spot check's requested_at) so countdowns follow the server.
+let skew = 0;
+const learnServerNow = (ts) => { if (typeof ts === 'number') skew = ts - Date.now() / 1000; };
+export const serverNow = () => Date.now() / 1000 + skew;
+
+const localIso = (ts, off) => new Date((ts + off * 60) * 1000).toISOString();
+export const localDay = (ts, off) => localIso(ts, off).slice(0, 10);
+export const localHM = (ts, off) => (ts ? localIso(ts, off).slice(11, 16) : '—');
+const addDays = (day, n) => new Date(Date.parse(day + 'T00:00:00Z') + n * 86400000).toISOString().slice(0, 10);
+
+function countdown(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const mm = String(Math.floor(s / 60)).padStart(2, '0');
+  return `${mm}:${String(s % 60).padStart(2, '0')}`;
+}
+
+// ---- words for codes, shared with the supervisors' pages -------------------------------------
+
+export const flagText = (f) => t('duty.flag.' + f, f);
+export const windowStatusName = (s) => t('duty.win.' + s, s);
+export const spotStatusName = (s) => t('duty.spot.' + s, s);
+export const sourceName = (s) => t('duty.source.' + s, s);
+
+// inside: true, false or null (the village has no fence yet).
+export function PlaceBadge({ inside }) {
+  if (inside === null || inside === undefined) {
+    return html`<span class="badge" data-testid="place" data-inside="">${t('duty.no_fence')}</span>`;
+  }
+  return html`<span class=${'badge ' + (inside ? 'ok-badge' : 'warn')} data-testid="place"
+    data-inside=${inside ? '1' : '0'}>${inside ? t('duty.inside') : t('duty.outside')}</span>`;
+}
+
+// ---- the page --------------------------------------------------------------------------------
+
+export function DutyPage({ me }) {
+  const [tick, setTick] = useState(0);
+  const refresh = () => setTick((n) => n + 1);
+  const settings = useLoad(() => api('GET', '/duty/settings'), []);
+  const s = { ...DEFAULTS, ...(settings.data || {}) };
+  const spots = useSpotChecks(me.user.id, refresh);
+  const [answered, setAnswered] = useState(null); // the spot checks the last check-in answered
+
+  function checkedIn(c) {
+    learnServerNow(c.received_at);
+    const ids = c.spot_checks || [];
+    if (ids.length) setAnswered(spots.items.filter((x) => ids.includes(x.id)));
+    spots.drop(ids);
+    refresh();
+  }
+
+  return html`<div class="duty-page" data-testid="duty-page">
+    <${SpotBanner} items=${spots.items} off=${s.utc_offset_min} answered=${answered} />
+    <${CheckinCard} s=${s} tick=${tick} live=${spots.live} onCheckedIn=${checkedIn} />
+    <${RecentCheckins} s=${s} tick=${tick} />
+    <${Leaves} />
+    <${Devices} />
+    <${Inquiries} tick=${tick} off=${s.utc_offset_min} />
+  </div>`;
+}
+
+// Open spot checks: loaded at start and on every (re)connection, then kept by live events.
+function useSpotChecks(userId, onChange) {
+  const [items, setItems] = useState([]);
+  const [live, setLive] = useState(isLive());
+  useEffect(() => {
+    let gone = false;
+    const load = () => api('GET', '/duty/spot-checks' + query({ status: 'open' }))
+      .then((d) => { if (!gone) setItems(itemsOf(d).filter((x) => x.status === 'open')); }, () => {});
+    const mine = (x) => x && (x.user_id === undefined || x.user_id === userId);
+    const offs = [
+      subscribe('open', () => { setLive(true); load(); }),
+      subscribe('down', () => setLive(false)),
+      subscribe('spot_check', (x) => {
+        if (!mine(x)) return;
+        learnServerNow(x.requested_at);
+        setItems((list) => [...list.filter((y) => y.id !== x.id), ...(x.status === 'open' ? [x] : [])]);
+      }),
+      subscribe('spot_check_answered', (x) => {
+        if (!mine(x)) return;
+        setItems((list) => list.filter((y) => y.id !== x.id));
+        onChange();
+      }),
+    ];
+    load();
+    return () => { gone = true; offs.forEach((off) => off()); };
+  }, [userId]);
+  const drop = (ids) => setItems((list) => list.filter((x) => !ids.includes(x.id)));
+  return { items, live, drop };
+}
+
+// ---- spot-check banner -------------------------------------------------------------------------
+
+function SpotBanner({ items, off, answered }) {
+  const [, setNow] = useState(0);
+  useEffect(() => {
+    if (!items.length) return undefined;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [items.length]);
+  if (!items.length) {
+    return answered && answered.length ? html`<p class="ok-box" role="status" data-testid="spot-answered">
+      ${t('duty.spot_answered', { n: answered.length })}</p>` : null;
+  }
+  const sorted = [...items].sort((a, b) => a.deadline_at - b.deadline_at);
+  return html`<section class="spot-banner" role="alert" data-testid="spot-banner" data-ids=${sorted.map((x) => x.id).join(',')}>
+    <h2>${t('duty.spot_title')}</h2>
+    ${sorted.map((x) => {
+      const left = x.deadline_at - serverNow();
+      return html`<div class="spot-one" data-testid="spot-item" data-id=${x.id} key=${x.id}>
+        <div class="spot-count" data-testid="spot-countdown" data-late=${left <= 0 ? '1' : '0'}>
+          ${left > 0 ? countdown(left) : t('duty.spot_overdue')}</div>
+        <div class="small">
+          ${t('duty.spot_by', { who: x.requested_by_name || (x.requested_by && x.requested_by.name) || t('duty.supervisor'),
+            at: localHM(x.requested_at, off), until: localHM(x.deadline_at, off) })}
+          ${x.note && html`<div class="pre spot-note">${x.note}</div>`}
+        </div>
+      </div>`;
+    })}
+    <p class="small spot-how">${t('duty.spot_how')}</p>
+    <a class="btn btn-block spot-go" href="#/duty" data-testid="spot-go" onClick=${(e) => {
+      e.preventDefault();
+      const b = document.querySelector('[data-testid=checkin-button]');
+      if (b) { b.scrollIntoView({ block: 'center' }); b.focus(); }
+    }}>${t('duty.spot_go')}</a>
+  </section>`;
+}
+
+// ---- the check-in card -----------------------------------------------------------------------
+
+function CheckinCard({ s, tick, live, onCheckedIn }) {
+  const today = useLoad(() => api('GET', '/duty/today'), [tick]);
+  const [phase, setPhase] = useState(null); // null | 'locating' | 'sending'
+  const [gpsError, setGpsError] = useState(null); // a locate() code
+  const [error, setError] = useState(null);
+  const [photoError, setPhotoError] = useState(null);
+  const [note, setNote] = useState('');
+  const [photo, setPhoto] = useState(null);
+  const [photoKey, setPhotoKey] = useState(0); // remounts the file input to clear it
+  const [done, setDone] = useState(null); // the check-in the server stored
+
+  async function checkIn() {
+    setGpsError(null); setError(null); setPhotoError(null); setDone(null);
+    if (window.isSecureContext === false) { setGpsError('insecure'); return; }
+    setPhase('locating');
+    let pos;
+    try { pos = await locate({ timeout: GPS_TIMEOUT_MS }); } catch (e) {
+      setPhase(null);
+      setGpsError(e.message);
+      return;
+    }
+    setPhase('sending');
+    const body = { lat: pos.lat, lon: pos.lon, accuracy: Math.round(pos.accuracy * 10) / 10 };
+    if (note.trim()) body.note = note.trim();
+    let c;
+    try { c = await api('POST', '/duty/checkins', body); } catch (e) {
+      setPhase(null);
+      setError(e);
+      return;
+    }
+    if (photo) {
+      try {
+        await api('POST', `/duty/checkins/${c.id}/photos`, photo,
+          { type: photo.type || 'application/octet-stream', timeout: PHOTO_TIMEOUT_MS });
+        c = { ...c, photo_sent: true };
+      } catch (e) { setPhotoError(e); } // the check-in stands; the error stays in view
+    }
+    setPhase(null);
+    setDone(c);
+    setNote('');
+    setPhoto(null);
+    setPhotoKey((k) => k + 1);
+    onCheckedIn(c);
+  }
+
+  function pickPhoto(e) {
+    const f = e.target.files && e.target.files[0];
+    setPhotoError(null);
+    if (f && f.size > PHOTO_MAX) {
+      e.target.value = '';
+      setPhoto(null);
+      setPhotoError({ message: t('duty.photo_too_large') });
+      return;
+    }
+    setPhoto(f || null);
+  }
+
+  const busy = phase !== null;
+  return html`<section class="card duty-card" data-testid="checkin-card">
+    <div class="head-row">
+      <h1>${t('duty.title')}</h1>
+      <span class=${'live-dot' + (live ? ' on' : '')} data-testid="live-status" data-live=${live ? '1' : '0'}
+        title=${live ? t('duty.live_on') : t('duty.live_off')}>${live ? t('duty.live_on') : t('duty.live_off')}</span>
+    </div>
+    <${TodayWindows} today=${today} s=${s} />
+    <button type="button" class="checkin-btn" data-testid="checkin-button" disabled=${busy}
+        aria-busy=${busy} onClick=${checkIn}>
+      <span class="checkin-main">${phase === 'locating' ? t('duty.locating')
+        : phase === 'sending' ? t('duty.sending') : t('duty.checkin')}</span>
+      <span class="checkin-sub">${t('duty.checkin_sub')}</span>
+    </button>
+    ${gpsError && html`<p class="error" role="alert" data-testid="checkin-gps-error" data-code=${gpsError}>
+      ${t('duty.gps.' + gpsError, t('duty.gps.unavailable'))}</p>`}
+    <${ErrorBox} error=${error} testid="checkin-error" />
+    ${done && html`<${CheckinResult} c=${done} s=${s} />`}
+    <${ErrorBox} error=${photoError} testid="checkin-photo-error" />
+    <details class="checkin-extra" data-testid="checkin-extra">
+      <summary>${t('duty.extra')}</summary>
+      <label>${t('duty.note')}<textarea rows="2" maxlength="500" value=${note} data-testid="checkin-note"
+        placeholder=${t('duty.note_hint')} onInput=${(e) => setNote(e.target.value)}></textarea></label>
+      <label>${t('duty.photo')}<input key=${photoKey} type="file" accept="image/*" capture="environment"
+        data-testid="checkin-photo" onChange=${pickPhoto} /></label>
+      <p class="muted small">${t('duty.extra_hint')}</p>
+    </details>
+  </section>`;
+}
+
+function TodayWindows({ today, s }) {
+  const d = today.data || {};
+  // A secretary's /duty/today holds one row: themselves.
+  const row = d.windows ? d : itemsOf(d)[0] || {};
+  const wins = row.windows || [];
+  return html`<div class="duty-today" data-testid="duty-windows">
+    <div class="small muted">
+      ${t('duty.today', { day: d.day || row.day || localDay(serverNow(), s.utc_offset_min) })}
+      ${d.working === false && html` · <strong data-testid="duty-not-working">${t('duty.not_working')}</strong>`}
+      ${row.excused && html` · <strong>${t('duty.excused_today')}</strong>`}
+    </div>
+    ${today.loading && !today.data && html`<${Loading} />`}
+    <${ErrorBox} error=${today.error} testid="duty-today-error" />
+    <ul class="win-list">
+      ${wins.map((w, i) => html`<li class=${'win win-' + w.status} data-testid="duty-window"
+          data-status=${w.status} key=${i}>
+        <span class="win-time">${w.start && w.end ? `${w.start}–${w.end}`
+          : `${localHM(w.start_at, s.utc_offset_min)}–${localHM(w.end_at, s.utc_offset_min)}`}</span>
+        <span class=${'badge win-badge win-' + w.status}>${windowStatusName(w.status)}</span>
+        ${w.checkin_at && html`<span class="small muted">${t('duty.win_at', { at: localHM(w.checkin_at, s.utc_offset_min) })}</span>`}
+      </li>`)}
+    </ul>
+    ${today.data && !wins.length && html`<p class="muted small">${t('duty.no_windows')}</p>`}
+  </div>`;
+}
+
+function CheckinResult({ c, s }) {
+  const flags = c.flags || [];
+  const good = c.inside !== false && !flags.length;
+  return html`<div class=${good ? 'ok-box' : 'notice warn-box'} role="status" data-testid="checkin-result"
+      data-id=${c.id} data-inside=${c.inside === null || c.inside === undefined ? '' : c.inside ? '1' : '0'}
+      data-flags=${flags.join(',')}>
+    <strong>${t('duty.done', { at: localHM(c.at || c.received_at, s.utc_offset_min) })}</strong>
+    <div class="meta"><${PlaceBadge} inside=${c.inside} />
+      ${typeof c.accuracy === 'number' && html`<span data-testid="checkin-accuracy">
+        ${t('duty.accuracy', { m: metres(c.accuracy) })}</span>`}</div>
+    ${flags.length > 0 && html`<ul class="flag-list" data-testid="checkin-flags">
+      ${flags.map((f) => html`<li data-flag=${f}>${t('duty.flag_long.' + f, flagText(f))}</li>`)}</ul>`}
+    ${(c.spot_checks || []).length > 0 && html`<div data-testid="checkin-answered">
+      ${t('duty.answered_spot', { n: c.spot_checks.length })}</div>`}
+    ${c.photo_sent && html`<div class="small">${t('duty.photo_sent')}</div>`}
+  </div>`;
+}
+
+// ---- recent check-ins --------------------------------------------------------------------------
+
+function RecentCheckins({ s, tick }) {
+  const off = s.utc_offset_min;
+  const to = localDay(serverNow(), off);
+  const from = addDays(to, 1 - RECENT_DAYS);
+  const list = useLoad(() => api('GET', '/duty/checkins' + query({ from, to, per_page: 200 })), [from, to, tick]);
+  const items = [...itemsOf(list.data)].sort((a, b) => b.at - a.at);
+  const days = [];
+  for (const c of items) {
+    const day = localDay(c.at, off);
+    if (!days.length || days[days.length - 1].day !== day) days.push({ day, items: [] });
+    days[days.length - 1].items.push(c);
+  }
+  return html`<section class="card" data-testid="checkin-list">
+    <h2>${t('duty.recent', { n: RECENT_DAYS })}
+      ${list.data && html`<span class="badge" data-testid="checkin-count">${list.data.total ?? items.length}</span>`}</h2>
+    ${list.loading && !list.data && html`<${Loading} />`}
+    <${ErrorBox} error=${list.error} />
+    ${days.map((g) => html`<div class="ci-day" key=${g.day}>
+      <h4>${g.day === to ? t('duty.today_short') : g.day}</h4>
+      <ul class="list">${g.items.map((c) => html`<${CheckinRow} c=${c} off=${off} key=${c.id} />`)}</ul>
+    </div>`)}
+    ${list.data && !items.length && html`<p class="muted">${t('duty.no_checkins')}</p>`}
+  </section>`;
+}
+
+function CheckinRow({ c, off }) {
+  const flags = c.flags || [];
+  return html`<li class=${'item' + (flags.length ? ' flagged' : '')} data-testid="checkin-item" data-id=${c.id}
+      data-flags=${flags.join(',')}>
+    <div class="ci-head"><strong class="ci-time">${localHM(c.at, off)}</strong>
+      <${PlaceBadge} inside=${c.inside} />
+      ${flags.filter((f) => f !== 'outside').map((f) => html`<span class="badge warn">${flagText(f)}</span>`)}</div>
+    <div class="meta">
+      <span>${sourceName(c.source)}</span>
+      ${typeof c.accuracy === 'number' && html`<span>${t('duty.accuracy', { m: metres(c.accuracy) })}</span>`}
+      ${(c.spot_checks || []).length > 0 && html`<span>${t('duty.answered_spot', { n: c.spot_checks.length })}</span>`}
+    </div>
+    ${c.note && html`<div class="pre small">${c.note}</div>`}
+    ${(c.photos || []).length > 0 && html`<div class="ci-photos">
+      ${c.photos.map((p) => {
+        const url = p.url || `/api/v1/duty/checkin-photos/${p.id}`;
+        return html`<a href=${url} target="_blank" rel="noopener" key=${p.id}>
+          <img src=${url} alt=${t('duty.photo')} loading="lazy" width="72" height="72" /></a>`;
+      })}</div>`}
+  </li>`;
+}
+
+// ---- leave and official trips ----------------------------------------------------------------
+
+const LEAVE_KINDS = ['leave', 'trip'];
+
+function Leaves() {
+  const [tick, setTick] = useState(0);
+  const list = useLoad(() => api('GET', '/duty/leaves' + query({ per_page: 50 })), [tick]);
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const [cancelling, setCancelling] = useState(null);
+  const items = [...itemsOf(list.data)].sort((a, b) => String(b.start_day).localeCompare(String(a.start_day)));
+  const todayDay = new Date().toISOString().slice(0, 10);
+
+  async function run(fn) {
+    setBusy(true); setError(null);
+    try { await fn(); setTick((n) => n + 1); return true; } catch (e) { setError(e); return false; } finally { setBusy(false); }
+  }
+  async function submit(e) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const body = { kind: f.get('kind'), start_day: f.get('start_day'), end_day: f.get('end_day'),
+      reason: String(f.get('reason')).trim() };
+    if (await run(() => api('POST', '/duty/leaves', body))) setOpen(false);
+  }
+  return html`<section class="card" data-testid="leaves">
+    <div class="head-row">
+      <h2>${t('duty.leaves')}</h2>
+      <button type="button" class=${'btn btn-small' + (open ? '' : ' btn-outline')} data-testid="leave-new"
+        aria-expanded=${open} onClick=${() => setOpen(!open)}>${open ? t('common.close') : t('duty.leave_new')}</button>
+    </div>
+    <p class="muted small">${t('duty.leave_hint')}</p>
+    ${open && html`<form class="stack panel" data-testid="leave-form" onSubmit=${submit}>
+      <label>${t('duty.leave_kind')}<select name="kind" data-testid="leave-kind">
+        ${LEAVE_KINDS.map((k) => html`<option value=${k}>${t('duty.kind.' + k)}</option>`)}</select></label>
+      <div class="grid2">
+        <label>${t('duty.leave_start')}<input type="date" name="start_day" required defaultValue=${todayDay}
+          data-testid="leave-start" /></label>
+        <label>${t('duty.leave_end')}<input type="date" name="end_day" required defaultValue=${todayDay}
+          data-testid="leave-end" /></label>
+      </div>
+      <label>${t('duty.leave_reason')}<textarea name="reason" rows="2" required maxlength="500"
+        data-testid="leave-reason"></textarea></label>
+      <button class="btn btn-primary" disabled=${busy} data-testid="leave-submit">${t('duty.leave_submit')}</button>
+    </form>`}
+    <${ErrorBox} error=${error || list.error} testid="leave-error" />
+    ${list.loading && !list.data && html`<${Loading} />`}
+    <ul class="list">
+      ${items.map((l) => html`<li class="item" data-testid="leave-item" data-id=${l.id} data-status=${l.status} key=${l.id}>
+        <div class="item-main"><div>
+          <strong>${t('duty.kind.' + l.kind, l.kind)}</strong>
+          <span class=${'badge leave-' + l.status}>${t('duty.leave_status.' + l.status, l.status)}</span>
+          <div class="meta"><span>${l.start_day === l.end_day ? l.start_day : `${l.start_day} — ${l.end_day}`}</span></div>
+          <div class="small pre">${l.reason}</div>
+          ${l.decision_note && html`<div class="small muted pre">${t('duty.leave_decision', { note: l.decision_note })}</div>`}
+        </div>
+        ${l.status === 'pending' && (cancelling === l.id
+          ? html`<button type="button" class="btn btn-danger btn-small" disabled=${busy} data-testid="leave-cancel-confirm"
+              onClick=${() => run(() => api('DELETE', '/duty/leaves/' + l.id)).then(() => setCancelling(null))}>
+              ${t('duty.leave_cancel_confirm')}</button>`
+          : html`<button type="button" class="btn btn-ghost btn-small" data-testid="leave-cancel"
+              onClick=${() => setCancelling(l.id)}>${t('duty.leave_cancel')}</button>`)}
+        </div>
+      </li>`)}
+    </ul>
+    ${list.data && !items.length && html`<p class="muted">${t('common.none')}</p>`}
+  </section>`;
+}
+
+// ---- reporting phones (Traccar Client / OsmAnd) ------------------------------------------------
+
+function Devices() {
+  const [tick, setTick] = useState(0);
+  const list = useLoad(() => api('GET', '/duty/devices'), [tick]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const [created, setCreated] = useState(null); // the answer that shows the identifier, once
+  const [removing, setRemoving] = useState(null);
+  const items = itemsOf(list.data).filter((d) => !d.revoked_at);
+  const serverUrl = (created && created.server_url) || location.origin + '/api/v1/osmand';
+
+  async function run(fn) {
+    setBusy(true); setError(null);
+    try { const r = await fn(); setTick((n) => n + 1); return r; } catch (e) { setError(e); return null; } finally { setBusy(false); }
+  }
+  async function add(e) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const f = new FormData(form);
+    const body = { label: String(f.get('label')).trim() };
+    const ident = String(f.get('identifier') || '').trim();
+    if (ident) body.identifier = ident;
+    const d = await run(() => api('POST', '/duty/devices', body));
+    if (d) { setCreated(d); form.reset(); }
+  }
+  return html`<section class="card" data-testid="devices">
+    <h2>${t('duty.devices')}</h2>
+    <p class="muted small">${t('duty.devices_hint')}</p>
+    <ul class="list">
+      ${items.map((d) => html`<li class="item" data-testid="device-item" data-id=${d.id} key=${d.id}>
+        <div class="item-main"><div>
+          <strong>${d.label}</strong> ${d.ident_hint && html`<span class="mono small muted">…${d.ident_hint}</span>`}
+          <div class="meta"><span>${d.last_seen_at ? t('duty.device_seen', { at: new Date(d.last_seen_at * 1000).toLocaleString() })
+            : t('duty.device_never')}</span></div>
+        </div>
+        ${removing === d.id
+          ? html`<button type="button" class="btn btn-danger btn-small" disabled=${busy} data-testid="device-remove-confirm"
+              onClick=${() => run(() => api('DELETE', '/duty/devices/' + d.id)).then(() => setRemoving(null))}>
+              ${t('duty.device_remove_confirm')}</button>`
+          : html`<button type="button" class="btn btn-ghost btn-small" data-testid="device-remove"
+              onClick=${() => setRemoving(d.id)}>${t('duty.device_remove')}</button>`}
+        </div>
+      </li>`)}
+    </ul>
+    ${list.data && !items.length && html`<p class="muted small">${t('duty.device_none')}</p>`}
+    ${created && html`<div class="ok-box" role="status" data-testid="device-created">
+      <strong>${t('duty.device_added', { label: created.label })}</strong>
+      <div class="small">${t('duty.device_ident_once')}</div>
+      <div class="secret mono" data-testid="device-identifier">${created.identifier}</div>
+    </div>`}
+    <form class="stack device-form" data-testid="device-form" onSubmit=${add}>
+      <div class="inline">
+        <input name="label" required maxlength="60" placeholder=${t('duty.device_label')}
+          aria-label=${t('duty.device_label')} data-testid="device-label" />
+        <button class="btn btn-primary" disabled=${busy} data-testid="device-add">${t('duty.device_add')}</button>
+      </div>
+      <details class="small">
+        <summary>${t('duty.device_own_ident')}</summary>
+        <label>${t('duty.device_own_ident_hint')}<input name="identifier" maxlength="64" class="mono"
+          data-testid="device-ident-input" /></label>
+      </details>
+    </form>
+    <${ErrorBox} error=${error || list.error} testid="device-error" />
+    <${TraccarSetup} serverUrl=${serverUrl} ident=${created && created.identifier} />
+  </section>`;
+}
+
+function TraccarSetup({ serverUrl, ident }) {
+  return html`<details class="traccar" data-testid="traccar-setup" open=${!!ident}>
+    <summary>${t('duty.traccar_title')}</summary>
+    <ol class="steps small">
+      <li>${t('duty.traccar_1')}</li>
+      <li>${t('duty.traccar_2')} <span class="mono secret key">${ident || t('duty.traccar_ident_placeholder')}</span></li>
+      <li>${t('duty.traccar_3')} <span class="mono secret key" data-testid="traccar-url">${serverUrl}</span>
+        <span class="muted">${t('duty.traccar_3b')}</span></li>
+      <li>${t('duty.traccar_4')}</li>
+      <li>${t('duty.traccar_5')}</li>
+      <li>${t('duty.traccar_6')}</li>
+    </ol>
+    <p class="notice small">${t('duty.traccar_still')}</p>
+  </details>`;
+}
+
+// ---- inquiries about the secretary (read-only) ------------------------------------------------
+
+function Inquiries({ tick, off }) {
+  const list = useLoad(() => api('GET', '/duty/inquiries' + query({ per_page: 50 })), [tick]);
+  const items = [...itemsOf(list.data)].sort((a, b) => b.opened_at - a.opened_at);
+  return html`<section class="card" data-testid="inquiries">
+    <h2>${t('duty.inquiries')}</h2>
+    <p class="muted small">${t('duty.inquiries_hint')}</p>
+    ${list.loading && !list.data && html`<${Loading} />`}
+    <${ErrorBox} error=${list.error} />
+    <ul class="list">
+      ${items.map((q) => html`<li class="item" data-testid="inquiry-item" data-id=${q.id} data-status=${q.status} key=${q.id}>
+        <div><strong>${q.day}</strong> ${t('duty.inq_kind.' + q.kind, q.kind)}
+          ${q.kind === 'window' && typeof q.window_idx === 'number' && html` #${q.window_idx + 1}`}
+          <span class=${'badge inq-' + q.status}>${t('duty.inq_status.' + q.status, q.status)}</span></div>
+        <div class="meta">
+          <span>${t('duty.inq_opened', { at: `${localDay(q.opened_at, off)} ${localHM(q.opened_at, off)}` })}</span>
+          ${q.call_made ? html`<span>${t('duty.inq_called')}</span>` : ''}
+          ${q.reason_category && html`<span>${t('duty.reason.' + q.reason_category, q.reason_category)}</span>`}
+        </div>
+        ${q.reason && html`<div class="small pre">${q.reason}</div>`}
+      </li>`)}
+    </ul>
+    ${list.data && !items.length && html`<p class="muted">${t('duty.inq_none')}</p>`}
+  </section>`;
+}
