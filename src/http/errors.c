@@ -96,6 +96,19 @@ static const msg CATALOGUE[] = {
     /* duty: check-ins and OsmAnd */
     /* duty: spot checks and events */
     /* duty: rules */
+    {"duty_unknown_field", "未知的设置项：%s", "Unknown setting: %s"},
+    {"duty_too_many_windows", "签到时段最多 %s 个", "At most %s check-in windows"},
+    {"duty_windows_overlap", "签到时段不能重叠", "Check-in windows must not overlap"},
+    {"duty_day_outside_year", "日期 %s 不在该年份内", "The day %s is not in that year"},
+    {"duty_duplicate_day", "日期 %s 重复", "The day %s appears twice"},
+    {"duty_not_village", "只能为村设置电子围栏", "Only villages have a geofence"},
+    {"duty_polygon_points", "围栏多边形须有 3 到 200 个顶点", "A fence polygon has 3 to 200 points"},
+    {"duty_polygon_self_intersecting", "围栏多边形的边不能相交", "The edges of a fence polygon must not cross"},
+    {"duty_leave_order", "结束日期不能早于开始日期", "The end day cannot be before the start day"},
+    {"duty_leave_too_long", "一次请假或出差最多 %s 天", "A leave or trip lasts at most %s days"},
+    {"duty_leave_overlap", "与已提交的请假或出差（编号 %s）时间重叠", "Overlaps the leave or trip already filed (number %s)"},
+    {"duty_already_decided", "该记录已处理，不能再次处理", "This has already been decided"},
+    {"duty_not_secretary", "只有驻村第一书记可以请假或申请出差", "Only first secretaries file leave or trips"},
     /* duty: reports */
 };
 
