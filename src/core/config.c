@@ -8,9 +8,9 @@
 
 static int explicit_db, explicit_key;
 
-int config_set_listen(config *c, const char *s) {
+int config_parse_listen(const char *s, char host[64], int *port_out) {
     const char *colon = strrchr(s, ':');
-    if (!colon || colon == s || (size_t)(colon - s) >= sizeof c->listen_host) {
+    if (!colon || colon == s || colon - s >= 64) {
         fprintf(stderr, "xiangcun: listen address must be HOST:PORT, got '%s'\n", s);
         return -1;
     }
@@ -21,11 +21,13 @@ int config_set_listen(config *c, const char *s) {
         fprintf(stderr, "xiangcun: bad port in '%s'\n", s);
         return -1;
     }
-    memcpy(c->listen_host, s, (size_t)(colon - s));
-    c->listen_host[colon - s] = 0;
-    c->listen_port = (int)port;
+    memcpy(host, s, (size_t)(colon - s));
+    host[colon - s] = 0;
+    *port_out = (int)port;
     return 0;
 }
+
+int config_set_listen(config *c, const char *s) { return config_parse_listen(s, c->listen_host, &c->listen_port); }
 
 void config_set_data_dir(config *c, const char *dir) {
     snprintf(c->data_dir, sizeof c->data_dir, "%s", dir);
@@ -67,6 +69,8 @@ int config_load(config *c) {
     env_str("XIANGCUN_VENDOR_DIR", c->vendor_dir, sizeof c->vendor_dir, "node_modules");
     const char *listen = getenv("XIANGCUN_LISTEN");
     if (config_set_listen(c, listen && *listen ? listen : "127.0.0.1:8080")) return -1;
+    const char *osmand = getenv("XIANGCUN_OSMAND_LISTEN");
+    if (osmand && *osmand && config_parse_listen(osmand, c->osmand_host, &c->osmand_port)) return -1;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int body_kib, upload_mib;
     if (env_int("XIANGCUN_THREADS", cores > 0 ? (int)cores : 2, 1, 256, &c->threads) ||

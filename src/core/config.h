@@ -22,11 +22,15 @@ typedef struct config {
     size_t upload_limit;       /* XIANGCUN_UPLOAD_LIMIT_MIB for file uploads (imports), default 64 */
     int trust_proxy;           /* XIANGCUN_TRUST_PROXY=1: believe X-Forwarded-For/-Proto */
     int access_log;            /* XIANGCUN_ACCESS_LOG=0 silences the per-request log line */
+    char osmand_host[64];      /* XIANGCUN_OSMAND_LISTEN host part (usually 0.0.0.0:5055) */
+    int osmand_port;           /* its port; 0: no OsmAnd / Traccar Client listener (the default) */
 } config;
 
 /* Defaults, then the environment. Returns -1 with a message on stderr for bad values. */
 int config_load(config *c);
-/* Parse "host:port" into c. */
+/* Parse "host:port" into host and port; -1 with a message on stderr. */
+int config_parse_listen(const char *s, char host[64], int *port);
+/* Parse "host:port" into c's main listen address. */
 int config_set_listen(config *c, const char *s);
 /* Recompute paths that default from data_dir (db_url, key_file) unless set explicitly. */
 void config_set_data_dir(config *c, const char *dir);

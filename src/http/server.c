@@ -21,6 +21,8 @@
 #include <time.h>
 
 static const config *g_cfg;
+/* The cls of the OsmAnd listener's daemon: every request on it goes to this route. */
+static const char OSMAND_PATH[] = "/api/v1/osmand";
 static atomic_int g_inflight;   /* requests begun and not yet answered in full */
 
 static uint64_t now_ns(void) {
@@ -129,11 +131,10 @@ static enum MHD_Result respond(struct MHD_Connection *c, req *r) {
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls) {
-    (void)cls;
     (void)version;
     req *r = *con_cls;
     if (!r) {
-        *con_cls = r = req_new(c, url, method);
+        *con_cls = r = req_new(c, cls ? (const char *)cls : url, method);
         /* Answer before the body only when the client waits for 100 Continue:
         ** one already sending it would hit a reset and never see the 413. The
         ** others have their body read and dropped (as a chunked one is). */
@@ -202,11 +203,11 @@ static void raise_nofile(void) {
     }
 }
 
-static int bind_addr(const config *c, struct sockaddr_storage *ss, xerr *e) {
+static int bind_addr(const char *listen_host, int port, struct sockaddr_storage *ss, xerr *e) {
     memset(ss, 0, sizeof *ss);
     struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-    const char *host = c->listen_host;
+    const char *host = listen_host;
     char h6[64];
     size_t hl = strlen(host);
     if (host[0] == '[' && hl > 2 && hl < sizeof h6 && host[hl - 1] == ']') {
@@ -216,22 +217,43 @@ static int bind_addr(const config *c, struct sockaddr_storage *ss, xerr *e) {
     }
     if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
         in4->sin_family = AF_INET;
-        in4->sin_port = htons((uint16_t)c->listen_port);
+        in4->sin_port = htons((uint16_t)port);
         return AF_INET;
     }
     if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
         in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)c->listen_port);
+        in6->sin6_port = htons((uint16_t)port);
         return AF_INET6;
     }
-    return xerr_set(e, 500, "bad_listen", "not an IP address: %s", c->listen_host);
+    return xerr_set(e, 500, "bad_listen", "not an IP address: %s", listen_host);
+}
+
+/* A daemon on host:port with the request callbacks; cls is NULL for the
+** main listener, OSMAND_PATH for the OsmAnd one. NULL with e on failure. */
+static struct MHD_Daemon *start_daemon(const config *c, const char *host, int port, void *cls, xerr *e) {
+    struct sockaddr_storage ss;
+    int family = bind_addr(host, port, &ss, e);
+    if (family < 0) return NULL;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (family == AF_INET6) flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_request, cls,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->conn_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_limit,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_END);
+    if (!d) xerr_set(e, 500, "listen_failed", "cannot listen on %s:%d", host, port);
+    return d;
 }
 
 int server_run(const config *c, xerr *e) {
     g_cfg = c;
-    struct sockaddr_storage ss;
-    int family = bind_addr(c, &ss, e);
-    if (family < 0) return -1;
     raise_nofile();
     metrics_init(N_ROUTES);
     if (static_init(c->web_dir, c->vendor_dir, e)) return -1;
@@ -244,34 +266,29 @@ int server_run(const config *c, xerr *e) {
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    if (family == AF_INET6) flags |= MHD_USE_IPv6;
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)c->listen_port, NULL, NULL, on_request, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->conn_limit,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_limit,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-        MHD_OPTION_END);
-    if (!d) return xerr_set(e, 500, "listen_failed", "cannot listen on %s:%d", c->listen_host, c->listen_port);
+    struct MHD_Daemon *d = start_daemon(c, c->listen_host, c->listen_port, NULL, e), *osmand = NULL;
+    if (!d) return -1;
+    /* The OsmAnd / Traccar Client listener (XIANGCUN_OSMAND_LISTEN), off when unset. */
+    if (c->osmand_port && !(osmand = start_daemon(c, c->osmand_host, c->osmand_port, (void *)OSMAND_PATH, e))) {
+        MHD_stop_daemon(d);
+        return -1;
+    }
     printf("xiangcun: serving on http://%s:%d with %d threads (%s)\n", c->listen_host, c->listen_port,
            c->threads, db_url());
+    if (osmand) printf("xiangcun: OsmAnd / Traccar Client on http://%s:%d\n", c->osmand_host, c->osmand_port);
     fflush(stdout);
 
     int sig = 0;
     sigwait(&sigs, &sig);
     printf("xiangcun: signal %d, shutting down\n", sig);
     MHD_quiesce_daemon(d);   /* stop accepting new connections */
+    if (osmand) MHD_quiesce_daemon(osmand);
     /* MHD_stop_daemon() closes every connection at once: first let the
     ** requests in flight finish and their answers go out (for at most 10 s). */
     for (int i = 0; i < 1000 && atomic_load(&g_inflight) > 0; i++)
         nanosleep(&(struct timespec){0, 10000000}, NULL);
     MHD_stop_daemon(d);
+    if (osmand) MHD_stop_daemon(osmand);
     db_close_all();
     printf("xiangcun: stopped\n");
     return 0;
