@@ -237,6 +237,12 @@ function CheckinCard({ s, tick, live, onCheckedIn }) {
   </section>`;
 }
 
+// "08:30–09:30" from a window given as local times ("08:30") or Unix times (start/end or start_at/end_at).
+export function windowLabel(w, off) {
+  const hm = (v) => (typeof v === 'number' ? localHM(v, off) : v || '—');
+  return `${hm(w.start ?? w.start_at)}–${hm(w.end ?? w.end_at)}`;
+}
+
 function TodayWindows({ today, s }) {
   const d = today.data || {};
   // A secretary's /duty/today holds one row: themselves.
@@ -253,8 +259,7 @@ function TodayWindows({ today, s }) {
     <ul class="win-list">
       ${wins.map((w, i) => html`<li class=${'win win-' + w.status} data-testid="duty-window"
           data-status=${w.status} key=${i}>
-        <span class="win-time">${w.start && w.end ? `${w.start}–${w.end}`
-          : `${localHM(w.start_at, s.utc_offset_min)}–${localHM(w.end_at, s.utc_offset_min)}`}</span>
+        <span class="win-time">${windowLabel(w, s.utc_offset_min)}</span>
         <span class=${'badge win-badge win-' + w.status}>${windowStatusName(w.status)}</span>
         ${w.checkin_at && html`<span class="small muted">${t('duty.win_at', { at: localHM(w.checkin_at, s.utc_offset_min) })}</span>`}
       </li>`)}

@@ -1,0 +1,263 @@
+// Browser test of the first secretary's duty page (#/duty): a check-in with a faked GPS position
+// inside the demo village's fence, recorded (page and API); a spot check (约请) issued by the demo
+// town official from a second browser context (the supervisors' today tab when it is there, the
+// API otherwise) appears on the secretary's open page without a reload, with a countdown, and the
+// next check-in answers it (status ok in the API, banner gone); English; a 360 px wide phone;
+// geolocation denied gives a clear message; leave requests and a Traccar Client device whose
+// identifier really reports through /api/v1/osmand. Starts its own demo server unless
+// XC_BASE_URL is given (XC_BIN picks the binary); fails on any console error.
+// XC_SCREENSHOT_DIR, when set, receives screenshots (prefix "duty-").
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { setup, text } from './browser.mjs';
+
+const web = setup({ shotPrefix: 'duty-' });
+const { skip, phone, shot, logIn, apiAs } = web;
+
+const north = (m) => m / 111195; // metres north, in degrees of latitude
+const FENCE_RADIUS_M = 800;
+
+// Filled by before(): the demo secretary, their village and a point well inside its fence.
+const T = {};
+
+// A point inside the village's fence; when the demo has none, the official draws a circle
+// around the village's first located household (what a town would do on the rules tab).
+async function pointInsideFence(official, secretary, villageId) {
+  let fence = await official('GET', `/org/${villageId}/geofence`);
+  if (fence.status === 404) {
+    const hh = (await secretary('GET', '/households?per_page=200')).body.items.find((h) => typeof h.lat === 'number');
+    assert.ok(hh, 'a located household in the secretary\'s village');
+    const put = await official('PUT', `/org/${villageId}/geofence`, { center: [hh.lat, hh.lon], radius_m: FENCE_RADIUS_M });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    fence = await official('GET', `/org/${villageId}/geofence`);
+  }
+  assert.equal(fence.status, 200, JSON.stringify(fence.body));
+  const f = fence.body;
+  if (f.center) return { lat: f.center[0], lon: f.center[1] };
+  const pts = f.polygon; // the vertex average is inside the convex demo fences
+  return { lat: pts.reduce((s, p) => s + p[0], 0) / pts.length, lon: pts.reduce((s, p) => s + p[1], 0) / pts.length };
+}
+
+before(async () => {
+  if (skip) return;
+  T.secretary = await apiAs('secretary');
+  T.official = await apiAs('official');
+  const me = (await T.secretary('GET', '/me')).body.user;
+  T.secId = me.id;
+  T.villageId = me.org_id;
+  T.inside = await pointInsideFence(T.official, T.secretary, T.villageId);
+});
+
+// The secretary's phone on the duty page, live events connected.
+async function dutyPage(geo, opts = {}) {
+  const ph = await phone({ geo, ...opts });
+  await logIn(ph.page, 'secretary');
+  await ph.page.getByTestId('nav-duty').click();
+  await ph.page.getByTestId('duty-page').waitFor();
+  return ph;
+}
+
+async function waitLive(page) {
+  await page.locator('[data-testid=live-status][data-live="1"]').waitFor();
+}
+
+// Issue a spot check for the secretary as the official: through the supervisors' today tab when
+// it offers the button, otherwise through the API with the official's session. Returns its id.
+async function issueSpotCheck(note) {
+  const before = new Set((await T.official('GET', '/duty/spot-checks?status=open')).body.items.map((x) => x.id));
+  const { context, page, errors } = await phone();
+  try {
+    await logIn(page, 'official');
+    await page.goto(web.base + '/#/supervise?tab=today');
+    const button = page.getByTestId('spot-' + T.secId);
+    const ui = await button.waitFor({ timeout: 5000 }).then(() => true, () => false);
+    if (ui) {
+      await button.click();
+      const note$ = page.getByTestId('spot-note');
+      if (await note$.count()) await note$.fill(note);
+      await page.getByTestId('spot-send').click();
+      await page.getByTestId('spot-ok').waitFor();
+    } else {
+      const r = await T.official('POST', '/duty/spot-checks', { user_ids: [T.secId], deadline_minutes: 15, note });
+      assert.ok(r.status === 201 || r.status === 200, JSON.stringify(r.body));
+    }
+    assert.deepEqual(errors, []);
+    const open = (await T.official('GET', '/duty/spot-checks?status=open')).body.items
+      .filter((x) => !before.has(x.id) && x.user_id === T.secId);
+    assert.equal(open.length, 1, 'one new open spot check for the secretary');
+    return { id: open[0].id, viaUi: ui };
+  } finally {
+    await context.close();
+  }
+}
+
+test('the page\'s strings exist in both languages', () => {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'app', 'duty');
+  const src = readFileSync(join(dir, 'i18n_secretary.js'), 'utf8');
+  const keys = (name) => new Set([...src.match(new RegExp(`export const ${name} = \\{([\\s\\S]*?)\\n\\};`))[1]
+    .matchAll(/^\s*'([^']+)':/gm)].map((m) => m[1]));
+  const zh = keys('zh'), en = keys('en');
+  assert.deepEqual([...zh].filter((k) => !en.has(k)), [], 'missing in en');
+  assert.deepEqual([...en].filter((k) => !zh.has(k)), [], 'missing in zh');
+  const code = readFileSync(join(dir, 'checkin.js'), 'utf8');
+  for (const [, key] of code.matchAll(/\bt\('(duty\.[a-z_.]*[a-z_])'[,)]/g)) assert.ok(zh.has(key), key);
+  for (const prefix of ['flag.', 'flag_long.', 'gps.']) {
+    const list = prefix === 'gps.' ? ['denied', 'unavailable', 'timeout', 'unsupported', 'insecure']
+      : ['outside', 'accuracy', 'speed', 'clock'];
+    for (const k of list) assert.ok(zh.has('duty.' + prefix + k), 'duty.' + prefix + k);
+  }
+});
+
+test('secretary checks in inside the fence; a spot check shows up live and the next check-in answers it', { skip }, async () => {
+  const geo = { latitude: T.inside.lat + north(30), longitude: T.inside.lon, accuracy: 15 };
+  const { context, page, errors } = await dutyPage(geo);
+  try {
+    await waitLive(page);
+    // Today's windows as the server lists them (none on a day off).
+    const today = (await T.secretary('GET', '/duty/today')).body;
+    const row = today.windows ? today : today.items[0];
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=duty-window]').length === n
+      && !document.querySelector('[data-testid=duty-windows] [aria-busy]'), row.windows.length);
+    await shot(page, '01-page');
+
+    // Check in: the result says inside the village with the accuracy; the list and the API have it.
+    await page.getByTestId('checkin-note').evaluate((el) => el.closest('details').open = true);
+    await page.getByTestId('checkin-note').fill('在村委会值班');
+    await page.getByTestId('checkin-button').click();
+    const result = page.getByTestId('checkin-result');
+    await result.waitFor();
+    assert.equal(await result.getAttribute('data-inside'), '1');
+    assert.equal(await result.getAttribute('data-flags'), '');
+    assert.match(await text(page.getByTestId('checkin-accuracy')), /15/);
+    const id = Number(await result.getAttribute('data-id'));
+    await page.locator(`[data-testid=checkin-item][data-id="${id}"]`).getByText('在村委会值班').waitFor();
+    const mine = (await T.secretary('GET', '/duty/checkins')).body.items.find((c) => c.id === id);
+    assert.ok(mine, 'the check-in is in the API list');
+    assert.equal(mine.inside, true);
+    assert.equal(mine.source, 'web');
+    assert.ok(Math.abs(mine.lat - geo.latitude) < 1e-5 && Math.abs(mine.lon - geo.longitude) < 1e-5);
+    assert.equal(mine.note, '在村委会值班');
+    await shot(page, '02-checked-in');
+
+    // A spot check from the official: the open page shows it without reloading.
+    await page.evaluate(() => { window.__noReload = 1; });
+    assert.equal(await page.getByTestId('spot-banner').count(), 0);
+    const spot = await issueSpotCheck('请立即共享位置');
+    const banner = page.getByTestId('spot-banner');
+    await banner.waitFor();
+    await page.locator(`[data-testid=spot-item][data-id="${spot.id}"]`).waitFor();
+    const left = await text(banner.getByTestId('spot-countdown'));
+    const m = /^(\d\d):(\d\d)$/.exec(left);
+    assert.ok(m && Number(m[1]) * 60 + Number(m[2]) > 13 * 60, `countdown ${left}`);
+    assert.equal(await page.evaluate(() => window.__noReload), 1, 'no reload');
+    await page.evaluate(() => scrollTo(0, 0));
+    await shot(page, '03-spot-check');
+
+    // The check-in answers it: the banner goes, the API says ok.
+    await page.getByTestId('checkin-button').click();
+    await page.getByTestId('checkin-answered').waitFor();
+    await banner.waitFor({ state: 'detached' });
+    await page.getByTestId('spot-answered').waitFor();
+    const all = (await T.official('GET', '/duty/spot-checks')).body.items;
+    const answered = all.find((x) => x.id === spot.id);
+    assert.equal(answered && answered.status, 'ok', JSON.stringify(answered));
+    assert.equal(await page.evaluate(() => window.__noReload), 1, 'no reload');
+    await shot(page, '04-answered');
+
+    // English.
+    await page.getByTestId('lang-switch').click();
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await page.getByTestId('checkin-button').getByText('Check in').waitFor();
+    await page.getByTestId('checkin-result').getByText('In the village').waitFor();
+    await shot(page, '05-english');
+    await page.getByTestId('lang-switch').click();
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+
+    // A 360 px phone: nothing sticks out sideways, the button stays big.
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.evaluate(() => scrollTo(0, 0));
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'no sideways scrolling at 360 px');
+    const box = await page.getByTestId('checkin-button').boundingBox();
+    assert.ok(box.width >= 150 && box.height >= 150, `button ${box.width}x${box.height}`);
+    await shot(page, '06-360px');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('geolocation denied or far away: clear messages, nothing or a flagged check-in stored', { skip }, async () => {
+  const count = async () => (await T.secretary('GET', '/duty/checkins')).body.total;
+  const n0 = await count();
+  const { context, page, errors } = await dutyPage(undefined);
+  try {
+    await page.getByTestId('checkin-button').click();
+    const err = page.getByTestId('checkin-gps-error');
+    await err.waitFor();
+    assert.equal(await err.getAttribute('data-code'), 'denied');
+    assert.match(await text(err), /允许/);
+    await shot(page, '07-denied');
+    assert.equal(await count(), n0, 'nothing stored without a position');
+
+    // Allowed, but 5 km away with a poor fix: stored, flagged, and explained in words.
+    await context.grantPermissions(['geolocation'], { origin: web.base });
+    await context.setGeolocation({ latitude: T.inside.lat + north(5000), longitude: T.inside.lon, accuracy: 900 });
+    await page.getByTestId('checkin-button').click();
+    const result = page.getByTestId('checkin-result');
+    await result.waitFor();
+    assert.equal(await result.getAttribute('data-inside'), '0');
+    const flags = (await result.getAttribute('data-flags')).split(',');
+    assert.ok(flags.includes('outside') && flags.includes('accuracy'), flags.join());
+    await result.getByText(/信号好的地方/).waitFor();
+    await page.getByTestId('checkin-gps-error').waitFor({ state: 'detached' });
+    assert.equal(await count(), n0 + 1);
+    await shot(page, '08-outside');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('leave request filed and withdrawn; a Traccar Client device reports through the shown address', { skip }, async () => {
+  const { context, page, errors } = await dutyPage({ latitude: T.inside.lat, longitude: T.inside.lon, accuracy: 10 });
+  try {
+    // Leave: file, see it pending, withdraw.
+    await page.getByTestId('leave-new').click();
+    await page.getByTestId('leave-kind').selectOption('trip');
+    await page.getByTestId('leave-reason').fill('到县里参加第一书记培训');
+    await page.getByTestId('leave-submit').click();
+    const item = page.getByTestId('leave-item').filter({ hasText: '到县里参加第一书记培训' });
+    await item.waitFor();
+    assert.equal(await item.getAttribute('data-status'), 'pending');
+    const lid = Number(await item.getAttribute('data-id'));
+    const api = (await T.secretary('GET', '/duty/leaves')).body.items.find((l) => l.id === lid);
+    assert.ok(api && api.kind === 'trip' && api.status === 'pending', JSON.stringify(api));
+    await item.getByTestId('leave-cancel').click();
+    await item.getByTestId('leave-cancel-confirm').click();
+    await page.locator(`[data-testid=leave-item][data-id="${lid}"][data-status="cancelled"]`).waitFor();
+
+    // A device: the identifier is shown once with the setup steps; the address shown works.
+    await page.getByTestId('device-label').fill('测试手机');
+    await page.getByTestId('device-add').click();
+    const ident = await text(page.getByTestId('device-identifier'));
+    assert.ok(ident.length >= 6, ident);
+    const url = await text(page.getByTestId('traccar-url'));
+    assert.equal(url, web.base + '/api/v1/osmand');
+    await page.getByTestId('device-item').filter({ hasText: '测试手机' }).waitFor();
+    await page.getByTestId('traccar-setup').scrollIntoViewIfNeeded();
+    await shot(page, '09-device');
+    const q = new URLSearchParams({ id: ident, lat: String(T.inside.lat), lon: String(T.inside.lon),
+      timestamp: String(Math.floor(Date.now() / 1000)), accuracy: '12' });
+    const r = await fetch(url + '?' + q);
+    assert.equal(r.status, 200, await r.text());
+    const last = (await T.secretary('GET', '/duty/checkins')).body.items.find((c) => c.source !== 'web');
+    assert.ok(last && last.inside === true, JSON.stringify(last));
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
