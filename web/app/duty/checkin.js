@@ -3,7 +3,7 @@
 // countdown, recent check-ins, leave and official-trip requests, the phones that report by
 // themselves (Traccar Client setup) and the inquiries about the secretary, read-only.
 import { html } from 'htm/preact';
-import { useState, useEffect } from 'preact/hooks';
+import { useState, useEffect, useRef } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { useLoad, ErrorBox, Loading, itemsOf } from '../ui.js';
@@ -15,6 +15,7 @@ const RECENT_DAYS = 7;                  // the check-in list reaches this far ba
 const PHOTO_MAX = 5 * 1024 * 1024;      // the server takes photos up to 5 MiB (JPEG, PNG or WebP)
 const PHOTO_TIMEOUT_MS = 120000;        // a photo on a weak signal takes a while
 const GPS_TIMEOUT_MS = 20000;
+const LIVE_RELOAD_MS = 500;
 const DEFAULTS = { utc_offset_min: 480, accuracy_max_m: 200, windows: [] };
 export const FLAGS = ['outside', 'accuracy', 'speed', 'clock'];
 
@@ -90,8 +91,10 @@ function useSpotChecks(userId, onChange) {
     const load = () => api('GET', '/duty/spot-checks' + query({ status: 'open' }))
       .then((d) => { if (!gone) setItems(itemsOf(d).filter((x) => x.status === 'open')); }, () => {});
     const mine = (x) => x && (x.user_id === undefined || x.user_id === userId);
+    let timer = 0; // a burst of events reloads the lists once
+    const changed = () => { clearTimeout(timer); timer = setTimeout(onChange, LIVE_RELOAD_MS); };
     const offs = [
-      subscribe('open', () => { setLive(true); load(); }),
+      subscribe('resync', () => { setLive(true); load(); }),
       subscribe('down', () => setLive(false)),
       subscribe('spot_check', (x) => {
         if (!mine(x)) return;
@@ -101,11 +104,13 @@ function useSpotChecks(userId, onChange) {
       subscribe('spot_check_answered', (x) => {
         if (!mine(x)) return;
         setItems((list) => list.filter((y) => y.id !== x.id));
-        onChange();
+        changed();
       }),
+      // A position from a phone that reports by itself (Traccar Client) shows up at once too.
+      subscribe('checkin', (x) => { if (mine(x)) changed(); }),
     ];
     load();
-    return () => { gone = true; offs.forEach((off) => off()); };
+    return () => { gone = true; clearTimeout(timer); offs.forEach((off) => off()); };
   }, [userId]);
   const drop = (ids) => setItems((list) => list.filter((x) => !ids.includes(x.id)));
   return { items, live, drop };
@@ -115,17 +120,28 @@ function useSpotChecks(userId, onChange) {
 
 function SpotBanner({ items, off, answered }) {
   const [, setNow] = useState(0);
+  const box = useRef(null);
+  const seen = useRef(new Set());
   useEffect(() => {
     if (!items.length) return undefined;
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [items.length]);
+  // A new request: bring the banner into view and buzz the phone where it can.
+  useEffect(() => {
+    const fresh = items.some((x) => !seen.current.has(x.id));
+    items.forEach((x) => seen.current.add(x.id));
+    if (!fresh || !box.current) return;
+    box.current.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    // Browsers refuse (and complain) before the first tap on the page.
+    if (navigator.vibrate && navigator.userActivation && navigator.userActivation.hasBeenActive) navigator.vibrate([300, 150, 300]);
+  }, [items]);
   if (!items.length) {
     return answered && answered.length ? html`<p class="ok-box" role="status" data-testid="spot-answered">
       ${t('duty.spot_answered', { n: answered.length })}</p>` : null;
   }
   const sorted = [...items].sort((a, b) => a.deadline_at - b.deadline_at);
-  return html`<section class="spot-banner" role="alert" data-testid="spot-banner" data-ids=${sorted.map((x) => x.id).join(',')}>
+  return html`<section class="spot-banner" role="alert" ref=${box} data-testid="spot-banner" data-ids=${sorted.map((x) => x.id).join(',')}>
     <h2>${t('duty.spot_title')}</h2>
     ${sorted.map((x) => {
       const left = x.deadline_at - serverNow();

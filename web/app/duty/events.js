@@ -5,9 +5,9 @@
 //   const off = subscribe('spot_check', (data) => ...);   // data: the event's JSON, parsed
 //   off();                                                // in a useEffect cleanup
 //
-// Two names are not server events: 'open' fires on every (re)connection and 'down' when the
-// connection is lost. A page should reload what it shows on 'open': events published while it was
-// away and already gone from the server's ring are not replayed.
+// Two names are not server events: 'resync' fires on every (re)connection and when the server
+// says (event "reload") that what was missed is no longer in its ring; 'down' fires when the
+// connection is lost. A page reloads what it shows on 'resync'.
 //
 // Reconnecting: after a dropped stream the browser reconnects by itself and sends Last-Event-ID.
 // When it gives up (the server or a proxy answered with an error status) we open a new stream
@@ -15,6 +15,7 @@
 // the phone comes back online or the page becomes visible again.
 
 const PATH = '/api/v1/events';
+const LOCAL = new Set(['resync', 'down']); // names this module emits itself
 const RETRY_MIN_MS = 2000;
 const RETRY_MAX_MS = 60000;
 const CLOSE_GRACE_MS = 1000; // a page change unsubscribes then subscribes again: keep the stream
@@ -36,7 +37,7 @@ function emit(name, data, ev) {
 
 // The listener for server event `name` on the current stream.
 function listen(name) {
-  if (!source || handlers.has(name) || name === 'open' || name === 'down') return;
+  if (!source || handlers.has(name) || LOCAL.has(name)) return;
   const h = (ev) => {
     if (ev.lastEventId) lastId = ev.lastEventId;
     let data = ev.data;
@@ -54,10 +55,11 @@ function connect() {
   source = new EventSource(lastId ? PATH + '?last_event_id=' + encodeURIComponent(lastId) : PATH);
   handlers.clear();
   for (const name of subscribers.keys()) listen(name);
+  source.addEventListener('reload', () => emit('resync', null));
   source.onopen = () => {
     open = true;
     retryMs = RETRY_MIN_MS;
-    emit('open', null);
+    emit('resync', null);
   };
   source.onerror = () => {
     const wasOpen = open;
@@ -111,5 +113,5 @@ export function subscribe(name, fn) {
   };
 }
 
-// Whether the stream is connected now (the state before the next 'open' or 'down').
+// Whether the stream is connected now (the state before the next 'resync' or 'down').
 export const isLive = () => open;
