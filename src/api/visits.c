@@ -11,7 +11,6 @@
 #include "model/visit.h"
 
 #include <math.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -65,7 +64,7 @@ int h_visit_photo_add(req *r) {
     int64_t vid = req_id(r, 0), h, cadre, id;
     const char *ctype = NULL;
     if (visit_owner(r, vid, &h, &cadre)) return -1;
-    if (r->body.len > VISIT_PHOTO_MAX) return fail(r, 413, "photo_too_large", "5 MiB");
+    if (r->body.len > PHOTO_MAX) return fail(r, 413, "photo_too_large", "5 MiB");
     audit_ctx ctx = api_ctx(r);
     if (api_begin(r) ||
         visit_photo_add(r->db, &ctx, vid, h, (const unsigned char *)r->body.buf, r->body.len, &id, &ctype, &r->err))
@@ -78,29 +77,12 @@ int h_visit_photo_add(req *r) {
 }
 
 int h_visit_photo_get(req *r) {
-    db_stmt *st = db_prepare(r->db, "SELECT bytes, data FROM visit_photo WHERE id = $1", &r->err);
-    if (!st) return -1;
-    db_bind_int(st, 1, req_id(r, 0));
-    int rc = db_step(st, &r->err);
-    if (rc != 1) {
-        db_done(st);
-        return rc < 0 ? -1 : fail(r, 404, "not_found", "photo");
-    }
-    size_t want = (size_t)db_col_int(st, 0), got = 0;
-    const char *b64 = db_col_text(st, 1);
     strbuf img = STRBUF_INIT;
-    strbuf_grow(&img, want + 1);
-    int bad = sodium_base642bin((unsigned char *)img.buf, want + 1, b64, strlen(b64), NULL, &got, NULL,
-                                sodium_base64_VARIANT_ORIGINAL) || got != want;
-    db_done(st);
-    /* The type by the stored bytes themselves (a static string, as reply_raw keeps it). */
-    const char *ctype = bad ? NULL : visit_photo_type((const unsigned char *)img.buf, got);
-    if (!ctype) {
+    const char *ctype;
+    if (photo_load(r->db, "SELECT bytes, data FROM visit_photo WHERE id = $1", req_id(r, 0), &img, &ctype, &r->err)) {
         strbuf_release(&img);
-        return fail(r, 500, "internal", "photo");
+        return -1;
     }
-    img.len = got;
-    img.buf[got] = 0;
     reply_header(r, "Cache-Control", "private, max-age=86400");
     reply_raw(r, 200, ctype, &img);
     return 0;

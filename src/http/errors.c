@@ -94,6 +94,7 @@ static const msg CATALOGUE[] = {
     {"export_failed", "导出失败：%s", "Export failed: %s"},
     /* Duty supervision (duty/, api/duty_*.c), one block per file. */
     /* duty: check-ins and OsmAnd */
+    {"unknown_device", "设备未登记或已停用，请在“我的设备”中登记设备标识", "Unknown or revoked device: register its identifier under My devices"},
     /* duty: spot checks and events */
     /* duty: rules */
     {"duty_unknown_field", "未知的设置项：%s", "Unknown setting: %s"},

@@ -4,7 +4,6 @@
 #include "core/strbuf.h"
 
 #include <math.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,31 +149,23 @@ json_t *visit_row_json(db_stmt *st) {
 
 /* ---- photos ---------------------------------------------------------------- */
 
-const char *visit_photo_type(const unsigned char *p, size_t n) {
-    static const unsigned char png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    if (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) return "image/jpeg";
-    if (n >= 8 && !memcmp(p, png, 8)) return "image/png";
-    if (n >= 12 && !memcmp(p, "RIFF", 4) && !memcmp(p + 8, "WEBP", 4)) return "image/webp";
-    return NULL;
-}
-
 json_t *visit_photo_ref(int64_t id) {
     char url[64];
     snprintf(url, sizeof url, "/api/v1/visit-photos/%lld", (long long)id);
     return json_pack("{s:I, s:s}", "id", (json_int_t)id, "url", url);
 }
 
-static int photo_insert(db *d, int64_t visit_id, const char *ctype, size_t len, const char *sha,
-                        const char *b64, int64_t actor, int64_t now, int64_t *id_out, xerr *e) {
+static int photo_insert(db *d, int64_t visit_id, const photo_blob *b, int64_t actor, int64_t now,
+                        int64_t *id_out, xerr *e) {
     db_stmt *st = db_prepare(d,
         "INSERT INTO visit_photo (visit_id, content_type, bytes, sha256, data, created_by, created_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id", e);
     if (!st) return -1;
     db_bind_int(st, 1, visit_id);
-    db_bind_text(st, 2, ctype);
-    db_bind_int(st, 3, (int64_t)len);
-    db_bind_text(st, 4, sha);
-    db_bind_text(st, 5, b64);
+    db_bind_text(st, 2, b->ctype);
+    db_bind_int(st, 3, (int64_t)b->bytes);
+    db_bind_text(st, 4, b->sha256);
+    db_bind_text(st, 5, b->b64);
     db_bind_int(st, 6, actor);
     db_bind_int(st, 7, now);
     int rc = db_step(st, e);
@@ -185,24 +176,16 @@ static int photo_insert(db *d, int64_t visit_id, const char *ctype, size_t len, 
 
 int visit_photo_add(db *d, const audit_ctx *ctx, int64_t visit_id, int64_t household_id,
                     const unsigned char *data, size_t len, int64_t *id_out, const char **ctype_out, xerr *e) {
-    if (len > VISIT_PHOTO_MAX) return xerr_set(e, 413, "photo_too_large", "%s", "5 MiB");
-    const char *ctype = visit_photo_type(data, len);
-    if (!ctype) return xerr_set(e, 400, "photo_unsupported_type", "%s", "photo");
-    unsigned char hash[crypto_hash_sha256_BYTES];
-    char sha[crypto_hash_sha256_BYTES * 2 + 1];
-    crypto_hash_sha256(hash, data, len);
-    sodium_bin2hex(sha, sizeof sha, hash, sizeof hash);
-    size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-    char *b64 = xmalloc(b64len);
-    sodium_bin2base64(b64, b64len, data, len, sodium_base64_VARIANT_ORIGINAL);
-    int rc = photo_insert(d, visit_id, ctype, len, sha, b64, ctx->actor_id, ctx->now, id_out, e);
-    free(b64);
-    if (rc) return -1;
-    json_t *after = json_pack("{s:I, s:I, s:s, s:I, s:s}", "photo_id", (json_int_t)*id_out, "visit_id",
-                              (json_int_t)visit_id, "content_type", ctype, "bytes", (json_int_t)len, "sha256", sha);
-    rc = audit_append_id(d, ctx, "visit.photo", "household", household_id, NULL, after, e);
+    photo_blob b;
+    if (photo_prepare(data, len, &b, e)) return -1;
+    int rc = photo_insert(d, visit_id, &b, ctx->actor_id, ctx->now, id_out, e);
+    json_t *after = rc ? NULL : json_pack("{s:I, s:I, s:s, s:I, s:s}", "photo_id", (json_int_t)*id_out, "visit_id",
+                                          (json_int_t)visit_id, "content_type", b.ctype, "bytes", (json_int_t)len,
+                                          "sha256", b.sha256);
+    if (!rc) rc = audit_append_id(d, ctx, "visit.photo", "household", household_id, NULL, after, e);
     json_decref(after);
-    *ctype_out = ctype;
+    *ctype_out = b.ctype;
+    photo_blob_release(&b);
     return rc;
 }
 

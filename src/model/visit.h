@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "audit/audit.h"
 #include "core/geo.h"
+#include "model/photo.h"
 #include "db/db.h"
 
 #define VISIT_DEFAULT_MAX_M 500.0
@@ -35,11 +36,7 @@ int visit_record(db *d, const audit_ctx *ctx, const visit_in *in, int64_t *id_ou
     " v.distance_m, v.flagged, v.notes FROM visit v JOIN app_user u ON u.id = v.cadre_id"
 json_t *visit_row_json(db_stmt *st);
 
-/* Visit photos (JPEG, PNG or WebP, told by their magic bytes), kept in the
-** database as base64 next to their size and SHA-256. */
-#define VISIT_PHOTO_MAX (5u << 20)
-/* The image type of data by its magic bytes, or NULL when it is none we take. */
-const char *visit_photo_type(const unsigned char *data, size_t len);
+/* Visit photos: checked and stored as model/photo.h says. */
 /* Store a photo of visit_id (whose household is household_id) and audit it
 ** ("visit.photo" with size and hash, never the bytes). 400 for a bad image. */
 int visit_photo_add(db *d, const audit_ctx *ctx, int64_t visit_id, int64_t household_id,
