@@ -10,12 +10,15 @@ import { startServer, stopServer, as, Client } from '../lib/server.mjs';
 import { DEMO_PASSWORD, expectError, expectOk, landmarks, rawHttp, routeFlags, listRoutes, fill, idNumber, serverNow } from './helpers.mjs';
 
 let srv, admin, adminEn, anon, anonEn, T;
+const AS = {};           // "login:lang" -> client, for routes whose spec names `as` (a role admin does not hold)
 
 // Field kinds: str (string), text (string that may be empty), id (integer >= 1),
 // int (integer >= 0), num (any number), bool, arr (array), phone (string or
 // null). `!` marks a required
 // field. `ok` is a valid value, so a body with every other field valid isolates
 // the field under test.
+// A spec's `as` names the demo login that sends its bodies (default: admin;
+// `anon: true` for none), for routes needing a permission admin lacks.
 const JSON_ROUTES = {
   'POST /api/v1/session': { anon: true, fields: { login: ['str!', 'admin'], password: ['str!', DEMO_PASSWORD], otp: ['str', '123456'] } },
   'POST /api/v1/me/password': { fields: { old_password: ['str!', DEMO_PASSWORD], new_password: ['str!', 'New#Pass2026'] } },
@@ -78,6 +81,8 @@ const JSON_ROUTES = {
   'PATCH /api/v1/settings': { fields: { require_totp_admin: ['bool!', false] } },
   // ---- duty (one block per api/duty_*.c file) ----
   // duty_checkins
+  'POST /api/v1/duty/checkins': { as: 'secretary', fields: { lat: ['num!', 29.73], lon: ['num!', 103.27], accuracy: ['num', 12], note: ['text', '在村委会'] } },
+  'POST /api/v1/duty/devices': { as: 'secretary', fields: { label: ['str!', '手机'], identifier: ['str', 'bi-device-01'] } },
   // duty_spot
   // duty_rules
 
@@ -108,6 +113,7 @@ function target(route) {
 
 function clientFor(spec, lang = 'zh') {
   if (spec.anon) return lang === 'en' ? anonEn : anon;
+  if (spec.as) return AS[`${spec.as}:${lang}`];
   return lang === 'en' ? adminEn : admin;
 }
 
@@ -117,6 +123,10 @@ before(async () => {
   adminEn = await as(srv, 'admin', { lang: 'en' });
   anon = new Client(srv);
   anonEn = new Client(srv, { lang: 'en' });
+  for (const login of new Set(Object.values(JSON_ROUTES).map((s) => s.as).filter(Boolean))) {
+    AS[`${login}:zh`] = await as(srv, login);
+    AS[`${login}:en`] = await as(srv, login, { lang: 'en' });
+  }
   T = await landmarks(admin);
   T.target = expectOk(await admin.post('/api/v1/users', {
     login: 'target', display_name: '目标', role: 'villager', org_id: T.group, password: DEMO_PASSWORD, phone: '13812345678',
