@@ -1,4 +1,137 @@
-// PLACEHOLDER until its owner lands it: the supervisors' duty pages.
+// The supervisors' duty pages (#/supervise?tab=…): the tab shell and the small pieces the five
+// tabs share: role rules, county-time formatting, the town/village pickers, live reloads.
+// Tabs, one file each: today.js (map and today's state, spot checks), ledger.js (location ledger),
+// cases.js (inquiries, sanctions, leave), evaluation.js (annual evaluation, published figures),
+// rules.js (windows, calendar, escalation, village geofences). Admin, official and auditor see
+// these pages; the auditor reads only (the server enforces the same on every request).
 import { html } from 'htm/preact';
+import { useState, useEffect, useRef } from 'preact/hooks';
+import { api } from '../api.js';
 import { t } from '../i18n.js';
-export function SupervisePage() { return html`<section class="card"><h1>${t('nav.supervise')}</h1></section>`; }
+import { subscribe } from './events.js';
+import { TodayTab } from './today.js';
+import { LedgerTab } from './ledger.js';
+import { CasesTab } from './cases.js';
+import { EvaluationTab } from './evaluation.js';
+import { RulesTab } from './rules.js';
+
+const TABS = [
+  { key: 'today', view: TodayTab },
+  { key: 'ledger', view: LedgerTab },
+  { key: 'cases', view: CasesTab },
+  { key: 'evaluation', view: EvaluationTab },
+  { key: 'rules', view: RulesTab },
+];
+
+// Spot checks, inquiries, leave, village fences: admin and town officials (P_DUTY_SUPERVISE).
+export function canSupervise(role) { return role === 'admin' || role === 'official'; }
+// County settings and the holiday calendar: the county admin only (P_SETTINGS).
+export function canSetRules(role) { return role === 'admin'; }
+
+// ---- county time ------------------------------------------------------------------------------
+// Windows are county local time (duty settings utc_offset_min, UTC+8 by default), so times are
+// shown in county time whatever the device's time zone.
+
+let offsetMin = 480;
+export function setCountyOffset(min) { if (Number.isFinite(min)) offsetMin = min; }
+
+const pad = (n) => String(n).padStart(2, '0');
+const shifted = (ts) => new Date((ts + offsetMin * 60) * 1000);
+
+// "YYYY-MM-DD" of a Unix time (now when omitted), plus `addDays`.
+export function countyDay(ts, addDays = 0) {
+  const d = shifted((ts ?? Date.now() / 1000) + addDays * 86400);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+export function hhmm(ts) {
+  if (!ts) return '—';
+  const d = shifted(ts);
+  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}
+export function dayTime(ts) { return ts ? `${countyDay(ts)} ${hhmm(ts)}` : '—'; }
+// Unix time of a county-local "YYYY-MM-DDTHH:MM" (a datetime-local input); null when empty or bad.
+export function countyTs(local) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(local || '');
+  if (!m) return null;
+  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) / 1000 - offsetMin * 60;
+}
+
+// "m:ss" (or "h:mm:ss") for a number of seconds; negative values are shown as 0:00.
+export function clockSpan(s) {
+  const v = Math.max(0, Math.floor(s));
+  const h = Math.floor(v / 3600), m = Math.floor((v % 3600) / 60), sec = v % 60;
+  return (h ? `${h}:${pad(m)}` : String(m)) + ':' + pad(sec);
+}
+
+// ---- small shared pieces ---------------------------------------------------------------------
+
+// A person's display name and village from the several shapes the duty answers use.
+export const personName = (x) => (x && (x.name || x.user_name || x.display_name || x.login)) || '—';
+export const villageName = (x) => (x && (x.village || x.village_name || x.org_name)) || '';
+
+// Reload when any of the named live events arrives (debounced: a burst reloads once).
+export function useLive(names, reload, ms = 400) {
+  const fn = useRef(reload);
+  fn.current = reload;
+  useEffect(() => {
+    let timer = 0;
+    const kick = () => { clearTimeout(timer); timer = setTimeout(() => fn.current(), ms); };
+    const offs = names.map((n) => subscribe(n, kick));
+    return () => { clearTimeout(timer); offs.forEach((off) => off && off()); };
+  }, [names.join()]);
+}
+
+// Towns, and villages (of one town when given), of the cached org list in scope.
+export const townsOf = (orgs) => orgs.filter((o) => o.level === 'town');
+export const villagesOf = (orgs, townId) => orgs.filter((o) => o.level === 'village'
+  && (!townId || String(o.parent_id) === String(townId)));
+
+export function NodeSelect({ nodes, value, onChange, testid, empty, label, name }) {
+  return html`<label>${label}
+    <select value=${value ?? ''} name=${name} data-testid=${testid} onChange=${(e) => onChange(e.target.value)}>
+      ${empty !== undefined && html`<option value="">${empty}</option>`}
+      ${nodes.map((o) => html`<option value=${o.id}>${o.name}</option>`)}
+    </select></label>`;
+}
+
+// The year picker of the evaluation and the calendar.
+export function YearSelect({ value, onChange, testid }) {
+  const now = Number(countyDay().slice(0, 4));
+  return html`<select class="year-select" value=${value} aria-label=${t('sup.year')} data-testid=${testid}
+      onChange=${(e) => onChange(Number(e.target.value))}>
+    ${[now + 1, now, now - 1, now - 2].map((y) => html`<option value=${y}>${y}</option>`)}
+  </select>`;
+}
+
+// A count that is worth a badge on the tab bar (open cases), refreshed live.
+function useOpenCases(role) {
+  const [n, setN] = useState(null);
+  const load = () => api('GET', '/duty/inquiries?status=open&per_page=1')
+    .then((d) => setN(d && (d.total ?? (d.items || d).length)), () => setN(null));
+  useEffect(() => { load(); }, [role]);
+  useLive(['inquiry', 'resync'], load, 1500);
+  return n;
+}
+
+export function SupervisePage({ me, params }) {
+  const want = params.get('tab');
+  const tab = TABS.find((x) => x.key === want) || TABS[0];
+  const [ready, setReady] = useState(false);
+  const cases = useOpenCases(me.user.role);
+
+  // The county's time offset before any time is shown (a failure keeps the UTC+8 default).
+  useEffect(() => {
+    api('GET', '/duty/settings').then((s) => setCountyOffset(s && s.utc_offset_min), () => {})
+      .finally(() => setReady(true));
+  }, []);
+
+  const View = tab.view;
+  return html`<div class="sup" data-testid="sup-page" data-tab=${tab.key}>
+    <nav class="sup-tabs" aria-label=${t('nav.supervise')}>
+      ${TABS.map((x) => html`<a href=${'#/supervise?tab=' + x.key} data-testid=${'sup-tab-' + x.key}
+          aria-current=${x === tab ? 'page' : undefined}>${t('sup.tab.' + x.key)}${x.key === 'cases' && cases > 0
+            ? html` <span class="sup-count" data-testid="sup-cases-count">${cases}</span>` : ''}</a>`)}
+    </nav>
+    ${ready && html`<${View} me=${me} params=${params} />`}
+  </div>`;
+}
