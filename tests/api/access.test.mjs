@@ -120,6 +120,14 @@ const ownOrOut = (w) => (w === 'in' ? T.ownHousehold : T.hhOut);
 // Anonymous callers run no setup: any id will do for them.
 const num = (id) => (typeof id === 'number' ? id : 999999);
 
+// Check-in routes (duty): readers are the supervisors in scope and the secretary for themselves.
+const CK_NONE = { admin: F, auditor: F, official: F, secretary: F, cadre: F, villager: F, townadmin: F, anon: U };
+const CK_READ = (ok) => ({ admin: ok, auditor: ok, official: [ok, O], secretary: [ok, O], cadre: F, villager: F, townadmin: [ok, O], anon: U });
+// A device registered by a secretary's session p; its id.
+async function newDevice(p) {
+  return expectOk(await send(p, { method: 'POST', path: '/api/v1/duty/devices', body: { label: uniq('dev-') } }), 201).id;
+}
+
 // ---- the table ----
 // expect: caller -> answer, or [answer in, answer out] on scoped rows. An answer
 // is a status, or an error code (its status implied by CODE_STATUS).
@@ -380,6 +388,44 @@ const ROWS = [
     req: (w) => ({ path: `/api/v1/households/export.xlsx?org_id=${w === 'in' ? T.group : T.hc}` }),
   },
   // ---- duty: check-ins, devices, OsmAnd (api/duty_checkins.c) ----
+  // Points are made by secretaries only; read by the secretary (their own:
+  // "in" is the demo secretary, "out" the one in 洪川镇) and supervisors in scope.
+  {
+    route: 'POST /api/v1/duty/checkins', expect: { ...CK_NONE, secretary: 201 },
+    req: () => ({ path: '/api/v1/duty/checkins', body: { lat: 29.73, lon: 103.27, accuracy: 15 } }),
+  },
+  {
+    route: 'GET /api/v1/duty/checkins', scoped: true, expect: CK_READ(200),
+    req: (w) => ({ path: `/api/v1/duty/checkins?user_id=${w === 'in' ? T.secretary : T.secretaryOut}` }),
+  },
+  {
+    route: 'POST /api/v1/duty/checkins/{id}/photos', scoped: true, expect: { ...CK_NONE, secretary: [201, O] },
+    req: (w) => ({ path: `/api/v1/duty/checkins/${w === 'in' ? T.checkinIn : T.checkinOut}/photos`, raw: { type: 'image/png', data: PNG } }),
+  },
+  {
+    route: 'GET /api/v1/duty/checkin-photos/{id}', scoped: true, expect: CK_READ(200),
+    req: (w) => ({ path: `/api/v1/duty/checkin-photos/${w === 'in' ? T.checkinPhotoIn : T.checkinPhotoOut}` }),
+  },
+  { route: 'GET /api/v1/duty/devices', expect: { ...CK_NONE, secretary: 200 }, req: () => ({ path: '/api/v1/duty/devices' }) },
+  {
+    route: 'POST /api/v1/duty/devices', expect: { ...CK_NONE, secretary: 201 },
+    req: () => ({ path: '/api/v1/duty/devices', body: { label: '手机' } }),
+  },
+  {
+    // A fresh device of the secretary ("in") or the 洪川镇 secretary's ("out").
+    route: 'DELETE /api/v1/duty/devices/{id}', scoped: true, expect: { ...CK_NONE, secretary: [204, O] },
+    setup: async (p, w) => (w === 'out' ? T.deviceOut : p.name === 'secretary' ? newDevice(P.secretary) : T.deviceOut),
+    req: (w, p, id) => ({ path: `/api/v1/duty/devices/${num(id)}` }),
+  },
+  // The registered device identifier is the credential: the caller's session plays no part.
+  {
+    route: 'GET /api/v1/osmand', expect: PUBLIC(200),
+    req: () => ({ path: `/api/v1/osmand?id=${T.deviceIdent}&lat=29.73&lon=103.27&accuracy=20` }),
+  },
+  {
+    route: 'POST /api/v1/osmand', expect: PUBLIC(200),
+    req: () => ({ path: '/api/v1/osmand', body: { device_id: T.deviceIdent, location: { timestamp: new Date().toISOString(), coords: { latitude: 29.73, longitude: 103.27, accuracy: 12 } } } }),
+  },
   // ---- duty: events and spot checks (api/duty_spot.c) ----
   // ---- duty: settings, calendar, geofences, leave, inquiries, sanctions (api/duty_rules.c) ----
   // ---- duty: ledger, today, evaluation, stats (api/duty_reports.c) ----
@@ -439,6 +485,17 @@ before(async () => {
   T.secretaryOut = await mkUser('acc-sec-out', 'secretary', hcVillage);
   T.secretary = L.user('secretary').id;
   // ---- duty setup: each part adds its T fields below ----
+  // Check-ins (with a photo) of both secretaries, their devices.
+  {
+    const out = await as(srv, 'acc-sec-out');
+    const secOut = { name: 'acc-sec-out', login: 'acc-sec-out', cookie: out.cookie, csrf: out.csrf };
+    const checkin = async (p) => expectOk(await send(p, { method: 'POST', path: '/api/v1/duty/checkins', body: { lat: 29.7, lon: 103.2 } }), 201).id;
+    const cphoto = async (p, id) => expectOk(await send(p, { method: 'POST', path: `/api/v1/duty/checkins/${id}/photos`, raw: { type: 'image/png', data: PNG } }), 201).id;
+    [T.checkinIn, T.checkinOut] = await Promise.all([checkin(P.secretary), checkin(secOut)]);
+    [T.checkinPhotoIn, T.checkinPhotoOut] = await Promise.all([cphoto(P.secretary, T.checkinIn), cphoto(secOut, T.checkinOut)]);
+    T.deviceOut = await newDevice(secOut);
+    T.deviceIdent = expectOk(await send(P.secretary, { method: 'POST', path: '/api/v1/duty/devices', body: { label: '门卫', identifier: 'access-test-phone' } }), 201).identifier;
+  }
 });
 
 after(() => stopServer(srv));
@@ -495,7 +552,7 @@ for (const row of ROWS) {
 
 test('anonymous callers get 401 unauthenticated on every non-public route, whatever the path id', async () => {
   const publicRoutes = ROWS.filter((r) => ![r.expect.anon].flat().every((a) => a === U)).map((r) => r.route);
-  assert.deepEqual(publicRoutes.sort(), ['GET /healthz', 'GET /metrics', 'POST /api/v1/session']);
+  assert.deepEqual(publicRoutes.sort(), ['GET /api/v1/osmand', 'GET /healthz', 'GET /metrics', 'POST /api/v1/osmand', 'POST /api/v1/session']);
   for (const route of listRoutes(srv)) {
     if (publicRoutes.includes(route)) continue;
     const [method, pattern] = route.split(' ');
