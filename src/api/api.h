@@ -84,6 +84,10 @@ int scope_county(req *r);
 int h_healthz(req *r);
 int h_metrics(req *r);
 /* session.c */
+/* A failed password or code check: count it against user_id (0: no account
+** to count; the fifth failure locks the account for 15 minutes), audit it
+** as action, commit, and answer code (423 once locked). Returns -1. */
+int api_auth_failed(req *r, const char *login, int64_t user_id, const char *action, const char *code);
 int h_login(req *r);
 int h_logout(req *r);
 /* me.c */

@@ -106,13 +106,17 @@ void api_like_pattern(const char *q, strbuf *out) {
     strbuf_addch(out, '%');
 }
 
+/* Failures count towards the same lockout as sign-in, so a borrowed session
+** cannot be used to guess the password. */
 int api_reauth(req *r, const char *password) {
-    db_stmt *st = db_prepare(r->db, "SELECT password_hash FROM app_user WHERE id = $1", &r->err);
+    db_stmt *st = db_prepare(r->db, "SELECT password_hash, locked_until FROM app_user WHERE id = $1", &r->err);
     if (!st) return -1;
     db_bind_int(st, 1, r->who.user_id);
     int rc = db_step(st, &r->err);
-    int ok = rc == 1 && password_verify(password, db_col_text(st, 0));
+    int locked = rc == 1 && db_col_int(st, 1) > r->now;
+    int ok = rc == 1 && !locked && password_verify(password, db_col_text(st, 0));
     db_done(st);
     if (rc < 0) return -1;
-    return ok ? 0 : fail(r, 403, "reauth_failed", NULL);
+    if (locked) return fail(r, 423, "account_locked", NULL);
+    return ok ? 0 : api_auth_failed(r, r->who.login, r->who.user_id, "session.reauth_failed", "reauth_failed");
 }

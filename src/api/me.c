@@ -37,7 +37,7 @@ int h_me_password(req *r) {
         return -1;
     if (api_reauth(r, old)) return -1;
     audit_ctx ctx = api_ctx(r);
-    if (api_begin(r) || user_set_password(r->db, &ctx, r->who.user_id, new_pw, 0, &r->err) ||
+    if (api_begin(r) || user_set_password(r->db, &ctx, r->who.user_id, new_pw, r->who.session_id, 0, &r->err) ||
         api_commit(r))
         return -1;
     reply_empty(r, 204);

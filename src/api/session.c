@@ -49,12 +49,11 @@ static int load_account(req *r, const char *login, account *a) {
     return rc;   /* 1 found, 0 not, -1 error */
 }
 
-/* Count a failure (locking at the fifth), audit it, commit, then answer `code`. */
-static int login_failed(req *r, const char *login, const account *a, const char *code) {
+int api_auth_failed(req *r, const char *login, int64_t user_id, const char *action, const char *code) {
     audit_ctx ctx = api_ctx(r);
-    int status = !strcmp(code, "account_locked") ? 423 : 401;
+    int status = !strcmp(code, "account_locked") ? 423 : !strcmp(code, "reauth_failed") ? 403 : 401;
     if (api_begin(r)) return -1;
-    if (a) {
+    if (user_id) {
         db_stmt *st = db_prepare(r->db,
             "UPDATE app_user SET failed_logins = CASE WHEN failed_logins + 1 >= $1 THEN 0"
             " ELSE failed_logins + 1 END,"
@@ -63,14 +62,14 @@ static int login_failed(req *r, const char *login, const account *a, const char 
         if (!st) return -1;
         db_bind_int(st, 1, MAX_FAILS);
         db_bind_int(st, 2, r->now + LOCK_SECONDS);
-        db_bind_int(st, 3, a->id);
+        db_bind_int(st, 3, user_id);
         int rc = db_step(st, &r->err);
         if (rc == 1 && db_col_int(st, 0) > r->now) status = 423, code = "account_locked";
         db_done(st);
         if (rc < 0) return -1;
     }
     json_t *after = json_pack("{s:s, s:s}", "login", login, "reason", code);
-    int rc = audit_append(r->db, &ctx, "session.login_failed", "user", NULL, NULL, after, &r->err);
+    int rc = audit_append(r->db, &ctx, action, "user", NULL, NULL, after, &r->err);
     json_decref(after);
     if (rc || api_commit(r)) return -1;
     return fail(r, status, code, NULL);
@@ -121,7 +120,7 @@ static int login_succeeded(req *r, const char *login, const account *a, int64_t 
     if (rc < 0) return -1;
     if (changed == 0) {   /* a concurrent sign-in used this code first: a replay */
         db_rollback(r->db);
-        return login_failed(r, login, a, "otp_invalid");
+        return api_auth_failed(r, login, a->id, "session.login_failed", "otp_invalid");
     }
     if (session_create(r->db, a->id, must_enroll, r->ip, ua, r->now, token, csrf, &sid, &r->err)) return -1;
     if (audit_append_id(r->db, &ctx, "session.login", "user", a->id, NULL, NULL, &r->err) || api_commit(r))
@@ -145,14 +144,14 @@ int h_login(req *r) {
     int found = load_account(r, login, &a);
     if (found < 0) return -1;
     int ok = password_verify(password, found ? a.hash : password_dummy_hash()) && found;
-    if (!found) return login_failed(r, login, NULL, "bad_credentials");
-    if (a.locked_until > r->now) return login_failed(r, login, NULL, "account_locked");
-    if (!ok) return login_failed(r, login, &a, "bad_credentials");
+    if (!found) return api_auth_failed(r, login, 0, "session.login_failed", "bad_credentials");
+    if (a.locked_until > r->now) return api_auth_failed(r, login, 0, "session.login_failed", "account_locked");
+    if (!ok) return api_auth_failed(r, login, a.id, "session.login_failed", "bad_credentials");
     if (a.disabled) return fail(r, 403, "account_disabled", NULL);
     int64_t step = 0;
     if (a.totp_enabled) {
         if (!otp) return fail(r, 401, "otp_required", NULL);
-        if (check_otp(r, &a, otp, &step)) return login_failed(r, login, &a, "otp_invalid");
+        if (check_otp(r, &a, otp, &step)) return api_auth_failed(r, login, a.id, "session.login_failed", "otp_invalid");
     }
     return login_succeeded(r, login, &a, step);
 }

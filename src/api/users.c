@@ -109,7 +109,7 @@ int h_user_password(req *r) {
     const char *pw;
     if (jx_str(r->json, "password", JX_REQUIRED, 256, &pw, &r->err) < 0) return -1;
     audit_ctx ctx = api_ctx(r);
-    if (api_begin(r) || user_set_password(r->db, &ctx, req_id(r, 0), pw, 1, &r->err) || api_commit(r))
+    if (api_begin(r) || user_set_password(r->db, &ctx, req_id(r, 0), pw, 0, 1, &r->err) || api_commit(r))
         return -1;
     reply_empty(r, 204);
     return 0;

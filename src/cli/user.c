@@ -74,7 +74,7 @@ int cmd_user(int argc, char **argv) {
         char pw[257];
         rc = by_login(d, argv[sub + 1], &id, &e);
         if (!rc && cli_read_password(pw, sizeof pw)) rc = xerr_set(&e, 2, "usage", "%s", "no password given");
-        if (!rc) rc = user_set_password(d, &ctx, id, pw, 1, &e);
+        if (!rc) rc = user_set_password(d, &ctx, id, pw, 0, 1, &e);
     } else if (!strcmp(argv[sub], "disable")) {
         rc = by_login(d, argv[sub + 1], &id, &e);
         if (!rc) rc = user_update(d, &ctx, id, NULL, NULL, 0, NULL, 1, &e);

@@ -154,8 +154,8 @@ int user_update(db *d, const audit_ctx *ctx, int64_t id, const char *display_nam
     return rc;
 }
 
-int user_set_password(db *d, const audit_ctx *ctx, int64_t id, const char *password, int end_sessions,
-                      xerr *e) {
+int user_set_password(db *d, const audit_ctx *ctx, int64_t id, const char *password, int64_t keep_session,
+                      int reset, xerr *e) {
     if (password_check_policy(password, e)) return -1;
     char hash[128];
     if (password_hash(password, hash, e)) return -1;
@@ -171,9 +171,21 @@ int user_set_password(db *d, const audit_ctx *ctx, int64_t id, const char *passw
     db_done(st);
     if (rc < 0) return -1;
     if (n == 0) return xerr_set(e, 404, "not_found", "%s", "user");
-    if (end_sessions && db_run_id(d, "DELETE FROM user_session WHERE user_id = $1", id, e) < 0)
-        return -1;
-    return audit_append_id(d, ctx, "user.password", "user", id, NULL, NULL, e);
+    st = db_prepare(d, "DELETE FROM user_session WHERE user_id = $1 AND id <> $2", e);
+    if (!st) return -1;
+    db_bind_int(st, 1, id);
+    db_bind_int(st, 2, keep_session);
+    rc = db_step(st, e);
+    int64_t sessions = db_changes(st);
+    db_done(st);
+    if (rc < 0) return -1;
+    int64_t tokens = reset ? db_run_id(d, "DELETE FROM api_token WHERE user_id = $1", id, e) : 0;
+    if (tokens < 0) return -1;
+    json_t *after = json_pack("{s:b, s:I, s:I}", "reset", reset, "sessions_ended", (json_int_t)sessions,
+                              "tokens_revoked", (json_int_t)tokens);
+    rc = audit_append_id(d, ctx, "user.password", "user", id, NULL, after, e);
+    json_decref(after);
+    return rc;
 }
 
 int user_phone_plain(db *d, int64_t id, strbuf *out, xerr *e) {

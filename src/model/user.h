@@ -45,10 +45,13 @@ int64_t user_id_by_login(db *d, const char *login, xerr *e);
 /* Apply a PATCH: any of display_name, role, org_id (0 = keep), phone ("" clears), disabled (-1 = keep). */
 int user_update(db *d, const audit_ctx *ctx, int64_t id, const char *display_name, const char *role,
                 int64_t org_id, const char *phone, int disabled, xerr *e);
-/* Set a new password (policy checked), clear the lockout, and end the user's
-** sessions when end_sessions is set. */
-int user_set_password(db *d, const audit_ctx *ctx, int64_t id, const char *password, int end_sessions,
-                      xerr *e);
+/* Set a new password (policy checked) and clear the lockout. A new password
+** means the old one may have leaked, so the user's other sessions end: all of
+** them but keep_session (the caller's own, when users change their own
+** password; 0 for none). An administrator's reset (reset set) also revokes
+** the user's API tokens: the account is being taken back. */
+int user_set_password(db *d, const audit_ctx *ctx, int64_t id, const char *password, int64_t keep_session,
+                      int reset, xerr *e);
 /* Decrypt the user's phone into out (NULL phone gives ""). */
 int user_phone_plain(db *d, int64_t id, strbuf *out, xerr *e);
 

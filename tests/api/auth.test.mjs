@@ -186,14 +186,45 @@ test('changing my own password needs the old one; the new one works, the old one
   expectOk((await login(u, 'Next#Pass2026')).r, 200);
 });
 
-test('an admin password reset ends every session of the user', async () => {
+test('changing my own password ends my other sessions, not this one nor my API tokens', async () => {
+  const u = await newUser();
+  const { c } = await login(u);
+  const { c: other } = await login(u);
+  const tok = expectOk(await c.post('/api/v1/me/tokens', { name: 'script' }), 201).token;
+  expectOk(await c.post('/api/v1/me/password', { old_password: u.password, new_password: 'Next#Pass2026' }), 204);
+  expectOk(await c.get('/api/v1/me'), 200);
+  expectError(await other.get('/api/v1/me'), 401, 'unauthenticated');
+  const bearer = new Client(srv);
+  bearer.token = tok;
+  expectOk(await bearer.get('/api/v1/me'), 200);
+});
+
+test('failed re-authentication counts towards the lockout', async () => {
+  const u = await newUser();
+  const { c } = await login(u);
+  for (let i = 0; i < 4; i++)
+    expectError(await c.post('/api/v1/me/password', { old_password: 'Wrong#Pass2026', new_password: 'Next#Pass2026' }), 403, 'reauth_failed');
+  expectError(await c.post('/api/v1/me/password', { old_password: 'Wrong#Pass2026', new_password: 'Next#Pass2026' }), 423, 'account_locked');
+  // Locked: even the right password is refused, here and at sign-in.
+  expectError(await c.post('/api/v1/me/password', { old_password: u.password, new_password: 'Next#Pass2026' }), 423, 'account_locked');
+  expectError((await login(u)).r, 423, 'account_locked');
+  const a = await admin();
+  const rec = expectOk(await a.get(`/api/v1/audit?action=session.reauth_failed&actor=${u.login}`), 200);
+  assert.equal(rec.total, 5);
+});
+
+test('an admin password reset ends every session of the user and revokes their API tokens', async () => {
   const u = await newUser();
   const { c: s1 } = await login(u);
   const { c: s2 } = await login(u);
+  const tok = expectOk(await s1.post('/api/v1/me/tokens', { name: 'script' }), 201).token;
   const a = await admin();
   expectOk(await a.post(`/api/v1/users/${u.id}/password`, { password: 'Reset#Pass2026' }), 204);
   expectError(await s1.get('/api/v1/me'), 401, 'unauthenticated');
   expectError(await s2.get('/api/v1/me'), 401, 'unauthenticated');
+  const bearer = new Client(srv);
+  bearer.token = tok;
+  expectError(await bearer.get('/api/v1/me'), 401, 'unauthenticated');
   expectError((await login(u)).r, 401, 'bad_credentials');
   expectOk((await login(u, 'Reset#Pass2026')).r, 200);
   // The admin's own session is untouched.
@@ -271,7 +302,12 @@ test('require_totp_admin: admins must enrol before anything else', async () => {
   const a = await admin();
   const boss = await newUser(DEMO_PASSWORD);
   expectOk(await a.patch(`/api/v1/users/${boss.id}`, { role: 'admin', org_id: T.county }), 200);
+  // A session opened before the switch is held to it as well (the switching admin's own is not).
+  const early = await login({ login: 'auditor', password: DEMO_PASSWORD });
+  expectOk(await early.c.get('/api/v1/audit'), 200);
   expectOk(await a.patch('/api/v1/settings', { require_totp_admin: true }), 200);
+  expectError(await early.c.get('/api/v1/audit'), 403, 'totp_enrollment_required');
+  assert.equal(expectOk(await early.c.get('/api/v1/me'), 200).must_enroll_totp, true);
   assert.deepEqual(expectOk(await a.get('/api/v1/settings'), 200), { require_totp_admin: true });
 
   const { c, r } = await login(boss);

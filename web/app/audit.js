@@ -5,7 +5,7 @@ import { go, useLoad, fmtTime, Pager, ErrorBox, Loading, formData } from './ui.j
 
 const PER_PAGE = 30;
 const FIELDS = ['actor', 'action', 'entity', 'entity_id', 'from', 'to'];
-const KNOWN_ACTIONS = ['session.login', 'session.login_failed', 'session.logout', 'session.revoke',
+const KNOWN_ACTIONS = ['session.login', 'session.login_failed', 'session.reauth_failed', 'session.logout', 'session.revoke',
   'user.create', 'user.update', 'user.password', 'user.reveal', 'org.create', 'org.update',
   'token.create', 'token.revoke', 'totp.begin', 'totp.enable', 'totp.disable', 'settings.update'];
 
