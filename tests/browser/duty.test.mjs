@@ -7,7 +7,7 @@
 // identifier really reports through /api/v1/osmand. Starts its own demo server unless
 // XC_BASE_URL is given (XC_BIN picks the binary); fails on any console error.
 // XC_SCREENSHOT_DIR, when set, receives screenshots (prefix "duty-").
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -21,7 +21,7 @@ const { skip, phone, shot, logIn, apiAs } = web;
 const north = (m) => m / 111195; // metres north, in degrees of latitude
 const FENCE_RADIUS_M = 800;
 
-// Filled by before(): the demo secretary, their village and a point well inside its fence.
+// Filled by prepare(): the demo secretary, their village and a point well inside its fence.
 const T = {};
 
 // A point inside the village's fence; when the demo has none, the official draws a circle
@@ -42,15 +42,16 @@ async function pointInsideFence(official, secretary, villageId) {
   return { lat: pts.reduce((s, p) => s + p[0], 0) / pts.length, lon: pts.reduce((s, p) => s + p[1], 0) / pts.length };
 }
 
-before(async () => {
-  if (skip) return;
+// Once, in the first browser test (the server starts in browser.mjs's before()).
+let prepared = null;
+const prepare = () => (prepared ||= (async () => {
   T.secretary = await apiAs('secretary');
   T.official = await apiAs('official');
   const me = (await T.secretary('GET', '/me')).body.user;
   T.secId = me.id;
   T.villageId = me.org_id;
   T.inside = await pointInsideFence(T.official, T.secretary, T.villageId);
-});
+})());
 
 // The secretary's phone on the duty page, live events connected.
 async function dutyPage(geo, opts = {}) {
@@ -113,15 +114,18 @@ test('the page\'s strings exist in both languages', () => {
 });
 
 test('secretary checks in inside the fence; a spot check shows up live and the next check-in answers it', { skip }, async () => {
+  await prepare();
   const geo = { latitude: T.inside.lat + north(30), longitude: T.inside.lon, accuracy: 15 };
   const { context, page, errors } = await dutyPage(geo);
   try {
     await waitLive(page);
     // Today's windows as the server lists them (none on a day off).
     const today = (await T.secretary('GET', '/duty/today')).body;
-    const row = today.windows ? today : today.items[0];
+    assert.deepEqual(today.secretaries.map((x) => x.user_id), [T.secId], 'a secretary sees only themselves');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=duty-window]').length === n
-      && !document.querySelector('[data-testid=duty-windows] [aria-busy]'), row.windows.length);
+      && !document.querySelector('[data-testid=duty-windows] [aria-busy]'), today.windows.length);
+    const statuses = await page.getByTestId('duty-window').evaluateAll((els) => els.map((e) => e.dataset.status));
+    assert.deepEqual(statuses, today.secretaries[0].windows);
     await shot(page, '01-page');
 
     // Check in: the result says inside the village with the accuracy; the list and the API have it.
@@ -191,6 +195,7 @@ test('secretary checks in inside the fence; a spot check shows up live and the n
 });
 
 test('geolocation denied or far away: clear messages, nothing or a flagged check-in stored', { skip }, async () => {
+  await prepare();
   const count = async () => (await T.secretary('GET', '/duty/checkins')).body.total;
   const n0 = await count();
   const { context, page, errors } = await dutyPage(undefined);
@@ -223,6 +228,7 @@ test('geolocation denied or far away: clear messages, nothing or a flagged check
 });
 
 test('leave request filed and withdrawn; a Traccar Client device reports through the shown address', { skip }, async () => {
+  await prepare();
   const { context, page, errors } = await dutyPage({ latitude: T.inside.lat, longitude: T.inside.lon, accuracy: 10 });
   try {
     // Leave: file, see it pending, withdraw.

@@ -253,34 +253,31 @@ function CheckinCard({ s, tick, live, onCheckedIn }) {
   </section>`;
 }
 
-// "08:30–09:30" from a window given as local times ("08:30") or Unix times (start/end or start_at/end_at).
-export function windowLabel(w, off) {
-  const hm = (v) => (typeof v === 'number' ? localHM(v, off) : v || '—');
-  return `${hm(w.start ?? w.start_at)}–${hm(w.end ?? w.end_at)}`;
-}
-
+// Today's county windows ({start, end, state: upcoming|open|closed}) with the secretary's status in
+// each (the one row a secretary's /duty/today holds: themselves).
 function TodayWindows({ today, s }) {
   const d = today.data || {};
-  // A secretary's /duty/today holds one row: themselves.
-  const row = d.windows ? d : itemsOf(d)[0] || {};
-  const wins = row.windows || [];
+  const mine = (d.secretaries || [])[0] || {};
+  const wins = (d.windows || []).map((w, i) => ({ ...w, status: (mine.windows || [])[i] || 'pending' }));
   return html`<div class="duty-today" data-testid="duty-windows">
     <div class="small muted">
-      ${t('duty.today', { day: d.day || row.day || localDay(serverNow(), s.utc_offset_min) })}
+      ${d.day || localDay(serverNow(), s.utc_offset_min)}
       ${d.working === false && html` · <strong data-testid="duty-not-working">${t('duty.not_working')}</strong>`}
-      ${row.excused && html` · <strong>${t('duty.excused_today')}</strong>`}
+      ${mine.excused && html` · <strong>${t('duty.excused_today')}</strong>`}
     </div>
     ${today.loading && !today.data && html`<${Loading} />`}
     <${ErrorBox} error=${today.error} testid="duty-today-error" />
     <ul class="win-list">
-      ${wins.map((w, i) => html`<li class=${'win win-' + w.status} data-testid="duty-window"
-          data-status=${w.status} key=${i}>
-        <span class="win-time">${windowLabel(w, s.utc_offset_min)}</span>
-        <span class=${'badge win-badge win-' + w.status}>${windowStatusName(w.status)}</span>
-        ${w.checkin_at && html`<span class="small muted">${t('duty.win_at', { at: localHM(w.checkin_at, s.utc_offset_min) })}</span>`}
-      </li>`)}
+      ${wins.map((w) => {
+        const shown = w.status === 'pending' && w.state === 'open' ? 'open' : w.status;
+        return html`<li class=${'win win-' + shown} data-testid="duty-window" data-status=${w.status}
+            data-state=${w.state} key=${w.idx}>
+          <span class="win-time">${w.start}–${w.end}</span>
+          <span class=${'badge win-badge win-' + shown}>${windowStatusName(shown)}</span>
+        </li>`;
+      })}
     </ul>
-    ${today.data && !wins.length && html`<p class="muted small">${t('duty.no_windows')}</p>`}
+    ${today.data && d.working !== false && !wins.length && html`<p class="muted small">${t('duty.no_windows')}</p>`}
   </div>`;
 }
 
@@ -452,7 +449,7 @@ function Devices() {
     <ul class="list">
       ${items.map((d) => html`<li class="item" data-testid="device-item" data-id=${d.id} key=${d.id}>
         <div class="item-main"><div>
-          <strong>${d.label}</strong> ${d.ident_hint && html`<span class="mono small muted">…${d.ident_hint}</span>`}
+          <strong>${d.label}</strong> ${d.hint && html`<span class="mono small muted">…${d.hint}</span>`}
           <div class="meta"><span>${d.last_seen_at ? t('duty.device_seen', { at: new Date(d.last_seen_at * 1000).toLocaleString() })
             : t('duty.device_never')}</span></div>
         </div>
