@@ -96,6 +96,10 @@ static const msg CATALOGUE[] = {
     /* duty: check-ins and OsmAnd */
     {"unknown_device", "设备未登记或已停用，请在“我的设备”中登记设备标识", "Unknown or revoked device: register its identifier under My devices"},
     /* duty: spot checks and events */
+    {"too_many_streams", "您打开的实时页面过多，请关闭一些页面后重试", "Too many live pages are open for your account; close some and try again"},
+    {"spot_check_open", "该书记已有一个未完成的约请", "This secretary already has an open spot check"},
+    {"spot_check_closed", "该约请已结束，无法再更改", "This spot check is over and can no longer be changed"},
+    {"spot_no_secretaries", "该范围内没有可约请的第一书记（已停用、已有约请或已请假的除外）", "No secretary there can be asked (disabled ones, those with an open spot check and those on leave are left out)"},
     /* duty: rules */
     {"duty_unknown_field", "未知的设置项：%s", "Unknown setting: %s"},
     {"duty_too_many_windows", "签到时段最多 %s 个", "At most %s check-in windows"},

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "core/strbuf.h"
 #include "core/xerr.h"
 #include "db/db.h"
@@ -80,6 +81,14 @@ typedef struct req {
     const char *hdr_name[REQ_MAX_HEADERS];
     char *hdr_value[REQ_MAX_HEADERS];
     int nhdr;
+    /* A streamed answer of unknown length instead of out (sse.c): the server
+    ** pulls it through read() (libmicrohttpd's content reader contract) and
+    ** calls release(cls) once, when it is done with it or could not start it. */
+    struct {
+        ssize_t (*read)(void *cls, uint64_t pos, char *buf, size_t max);
+        void (*release)(void *cls);
+        void *cls;
+    } stream;
 } req;
 
 /* Answer with JSON (steals the reference). */

@@ -2,6 +2,7 @@
 #include "http/metrics.h"
 #include "db/db.h"
 #include "http/router.h"
+#include "http/sse.h"
 
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -79,6 +80,8 @@ void metrics_render(strbuf *out) {
     strbuf_addf(out, "# HELP xiangcun_open_connections Open HTTP connections.\n"
                      "# TYPE xiangcun_open_connections gauge\nxiangcun_open_connections %" PRId64 "\n",
                 metrics_open_connections());
+    strbuf_addf(out, "# HELP xiangcun_event_streams Open live event streams (GET /api/v1/events).\n"
+                     "# TYPE xiangcun_event_streams gauge\nxiangcun_event_streams %d\n", sse_subscribers());
     strbuf_addf(out, "# HELP xiangcun_db_seconds_total Time spent in database calls.\n"
                      "# TYPE xiangcun_db_seconds_total counter\nxiangcun_db_seconds_total %.6f\n"
                      "# HELP xiangcun_db_calls_total Database calls.\n"

@@ -3,6 +3,7 @@
 #include "auth/session.h"
 #include "core/crypto.h"
 #include "core/jsonx.h"
+#include "http/sse.h"
 #include "http/static.h"
 
 #include <ctype.h>
@@ -164,7 +165,11 @@ void router_dispatch(req *r) {
     if ((rt->flags & R_JSON) && parse_body(r)) return;
     if (rt->scope && rt->scope(r)) return;
     if (rt->fn(r) && !r->err.status) fail(r, 500, "internal", NULL);
-    if (db_in_tx(r->db)) db_rollback(r->db);   /* a handler that failed mid-transaction */
+    int open_tx = db_in_tx(r->db);
+    if (open_tx) db_rollback(r->db);   /* a handler that failed mid-transaction */
+    /* Live events of the request go out only once its changes are committed. */
+    if (r->err.status || open_tx) sse_discard();
+    else sse_flush();
 }
 
 int router_is_upload(const char *method, const char *path) {

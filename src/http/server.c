@@ -6,6 +6,7 @@
 #include "http/http.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/sse.h"
 #include "http/static.h"
 
 #include <arpa/inet.h>
@@ -86,6 +87,7 @@ static void req_free(req *r) {
     strbuf_release(&r->body);
     strbuf_release(&r->out);
     for (int i = 0; i < r->nhdr; i++) free(r->hdr_value[i]);
+    if (r->stream.release) r->stream.release(r->stream.cls);   /* a stream that never started */
     free((char *)r->path);
     free(r);
 }
@@ -108,6 +110,21 @@ static int add_headers(struct MHD_Response *resp, const req *r) {
     return ok;
 }
 
+/* The answer's body: the buffer, or a stream (sse.c) that the response now owns. */
+static struct MHD_Response *make_response(req *r) {
+    if (r->stream.read && !r->err.status) {
+        struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, r->stream.read,
+                                                                      r->stream.cls, r->stream.release);
+        if (resp) r->stream.release = NULL;
+        return resp;
+    }
+    size_t len = r->out.len;
+    char *body = strbuf_detach(&r->out);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) free(body);
+    return resp;
+}
+
 static enum MHD_Result respond(struct MHD_Connection *c, req *r) {
     if (r->err.status) {
         if (r->err.status >= 500)
@@ -115,13 +132,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, req *r) {
                     r->err.code ? r->err.code : "?", r->err.detail);
         reply_json(r, r->err.status, error_body(&r->err, r->lang));
     }
-    size_t len = r->out.len;
-    char *body = strbuf_detach(&r->out);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(body);
-        return MHD_NO;
-    }
+    struct MHD_Response *resp = make_response(r);
+    if (!resp) return MHD_NO;
     /* Without its headers the answer is dropped and the connection closed. */
     enum MHD_Result ok = add_headers(resp, r) ? MHD_queue_response(c, (unsigned)r->status, resp) : MHD_NO;
     MHD_destroy_response(resp);
@@ -282,6 +294,7 @@ int server_run(const config *c, xerr *e) {
     sigwait(&sigs, &sig);
     printf("xiangcun: signal %d, shutting down\n", sig);
     MHD_quiesce_daemon(d);   /* stop accepting new connections */
+    sse_shutdown();          /* end the event streams, which would otherwise stay in flight */
     if (osmand) MHD_quiesce_daemon(osmand);
     /* MHD_stop_daemon() closes every connection at once: first let the
     ** requests in flight finish and their answers go out (for at most 10 s). */

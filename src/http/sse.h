@@ -5,12 +5,21 @@
 ** each subscriber is a suspended libmicrohttpd connection that is resumed when
 ** an event it may see arrives. An event goes to one user (user_id > 0), or to
 ** every signed-in user holding `perm` whose subtree contains org_path (the
-** supervisors of a village), or both. Clients resume with Last-Event-ID.
+** supervisors of a village), or both. A secretary's duty reading is limited
+** to themselves, so a secretary never counts as holding P_DUTY_READ here: they
+** hear only what is addressed to them. Clients resume with Last-Event-ID (or
+** ?last_event_id=); when the ring no longer holds what they missed, or the id
+** is from before a restart, they get an event "reload" and reload their state.
 **
 ** Events are queued by the thread that makes the change and published only
 ** after its transaction commits (the router, and the duty job, call
 ** sse_flush() after a successful request and sse_discard() otherwise), so a
 ** page never hears of a change that was rolled back.
+**
+** A stream sends ": ping" every XIANGCUN_SSE_PING seconds (default 20), so a
+** gone peer is noticed, and ends after XIANGCUN_SSE_MAX_AGE seconds (default
+** 600; the browser reconnects, which checks the session again). One user may
+** hold XIANGCUN_SSE_PER_USER streams at once (default 8; then 429).
 */
 #ifndef XC_SSE_H
 #define XC_SSE_H
@@ -28,7 +37,10 @@ void sse_discard(void);
 /* Answer r with an event stream for its caller (the GET /api/v1/events handler). */
 int sse_subscribe(req *r);
 
-/* Resume and end every stream (before the daemon stops). */
+/* Open streams now (for /metrics). */
+int sse_subscribers(void);
+
+/* Resume and end every stream (before the daemon stops); later subscribers get 503. */
 void sse_shutdown(void);
 
 #endif
