@@ -177,9 +177,9 @@ static int args_position(osmand_arg_fn get, void *ctx, duty_point *p, xerr *e) {
 int osmand_parse_args(osmand_arg_fn get, void *ctx, osmand_report *out, xerr *e) {
     report_init(out, "osmand");
     duty_point *p = &out->p;
-    const char *id = get(ctx, "id"), *ts = get(ctx, "timestamp");
+    const char *id = get(ctx, "id"), *devid = get(ctx, "deviceid"), *ts = get(ctx, "timestamp");
     const char *heading = get(ctx, "bearing") ? "bearing" : "heading";
-    if (set_ident(out, id ? id : get(ctx, "deviceid"), id ? "id" : "deviceid", e) ||
+    if (set_ident(out, id ? id : devid, id || !devid ? "id" : "deviceid", e) ||
         args_position(get, ctx, p, e))
         return -1;
     if (ts && osmand_time(ts, &p->device_time)) return bad(e, "timestamp");
