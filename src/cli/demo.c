@@ -66,7 +66,7 @@ static int seed(db *d, const audit_ctx *ctx, const char *password, xerr *e) {
         int64_t id;
         if (user_create(d, ctx, &in, &id, e)) return -1;
     }
-    return demo_households(d, ctx, e);
+    return demo_households(d, ctx, e) || demo_duty(d, ctx, password, e) ? -1 : 0;
 }
 
 static int seeded(db *d, xerr *e) {
@@ -93,7 +93,8 @@ int cmd_demo(int argc, char **argv) {
     int have = seeded(d, &e);
     audit_ctx ctx = {0, "demo", NULL, clock_now()};
     if (have == 0) {
-        if (db_begin(d, &e) || seed(d, &ctx, pw, &e) || db_commit(d, &e)) have = -1;
+        if (db_begin(d, &e) || seed(d, &ctx, pw, &e) || db_commit(d, &e) || demo_duty_evaluate(d, ctx.now, &e))
+            have = -1;
         if (have < 0 && db_in_tx(d)) db_rollback(d);
     }
     db_close(d);

@@ -115,6 +115,7 @@ static const msg CATALOGUE[] = {
     {"duty_already_decided", "该记录已处理，不能再次处理", "This has already been decided"},
     {"duty_not_secretary", "只有驻村第一书记可以请假或申请出差", "Only first secretaries file leave or trips"},
     /* duty: reports */
+    {"duty_range_too_long", "日期范围不能超过 %s 天，请缩小范围", "The date range may cover at most %s days: narrow it"},
 };
 
 /* Bytes in the well-formed UTF-8 character at u, or 0 when it is not one. */
