@@ -6,6 +6,7 @@
 ** subtree, and a secretary sees only their own records.
 */
 #include "api/api.h"
+#include "core/date.h"
 #include "core/jsonx.h"
 #include "duty/duty.h"
 #include "duty/evaluate.h"
@@ -42,13 +43,13 @@ int h_duty_settings_update(req *r) {
 static int year_param(req *r, int *year) {
     const char *y = r->params[0];
     *year = y && strlen(y) == 4 ? atoi(y) : 0;
-    return *year >= 1970 && *year <= 9999 ? 0 : fail(r, 404, "not_found", "year");
+    return *year >= 1970 && *year <= 2100 ? 0 : fail(r, 404, "not_found", "year");
 }
 
 int h_duty_calendar_get(req *r) {
     int64_t year;
     duty_settings s;
-    if (req_query_int(r, "year", 1970, 9999, 0, &year)) return -1;
+    if (req_query_int(r, "year", 1970, 2100, 0, &year)) return -1;
     if (!year) return fail(r, 400, "missing_field", "year");
     if (duty_settings_load(r->db, &s, &r->err)) return -1;
     char from[16], to[16];
@@ -84,7 +85,7 @@ static int calendar_day(req *r, json_t *x, int year, const char **day, int *work
     if (jx_str(x, "day", JX_REQUIRED, 10, day, &r->err) < 0 || jx_bool(x, "working", JX_REQUIRED, working, &r->err) < 0 ||
         jx_str(x, "name", JX_REQUIRED, 100, name, &r->err) < 0)
         return -1;
-    if (duty_day_number(*day, &n)) return fail(r, 400, "invalid_value", "day");
+    if (date_to_days(*day, &n)) return fail(r, 400, "invalid_value", "day");
     if (atoi(*day) != year) return fail(r, 400, "duty_day_outside_year", *day);
     return 0;
 }
@@ -313,15 +314,485 @@ int h_duty_evaluate(req *r) {
     return 0;
 }
 
-int h_duty_leaves_list(req *r) { return fail(r, 501, "internal", "not yet"); }
-int h_duty_leave_create(req *r) { return fail(r, 501, "internal", "not yet"); }
-int h_duty_leave_decide(req *r) { return fail(r, 501, "internal", "not yet"); }
-int h_duty_leave_cancel(req *r) { return fail(r, 501, "internal", "not yet"); }
-int h_inquiries_list(req *r) { return fail(r, 501, "internal", "not yet"); }
-int h_inquiry_update(req *r) { return fail(r, 501, "internal", "not yet"); }
-int h_inquiry_decide(req *r) { return fail(r, 501, "internal", "not yet"); }
-int h_sanctions_list(req *r) { return fail(r, 501, "internal", "not yet"); }
-int h_sanction_decide(req *r) { return fail(r, 501, "internal", "not yet"); }
-int scope_leave_param(req *r) { return fail(r, 501, "internal", "not yet"); }
-int scope_inquiry_param(req *r) { return fail(r, 501, "internal", "not yet"); }
-int scope_sanction_param(req *r) { return fail(r, 501, "internal", "not yet"); }
+/* ---- lists: leave, inquiries, sanctions -------------------------------------------------- */
+
+/* Columns of a list row: one type letter per selected column (i integer, s text,
+** b boolean, j JSON text), NULL kept as null. */
+static json_t *row_json(db_stmt *st, const char *types) {
+    json_t *o = json_object();
+    for (int c = 0; types[c]; c++) {
+        const char *name = db_col_name(st, c);
+        json_t *v;
+        if (db_col_isnull(st, c)) v = json_null();
+        else if (types[c] == 'i') v = json_integer(db_col_int(st, c));
+        else if (types[c] == 'b') v = json_boolean(db_col_int(st, c));
+        else if (types[c] == 'j') v = json_loads(db_col_text(st, c), 0, NULL);
+        else v = json_string(db_col_text(st, c));
+        json_object_set_new(o, name, v ? v : json_null());
+    }
+    return o;
+}
+
+/* A record table as the lists and the read-backs see it. */
+typedef struct duty_table {
+    const char *select;   /* SELECT ... FROM ... x JOIN app_user u ... (no WHERE) */
+    const char *types;    /* row_json column types */
+    const char *org;      /* the record's node, an expression */
+    const char *order;
+} duty_table;
+
+static const duty_table LEAVES = {
+    "SELECT x.id, x.user_id, u.display_name AS user_name, u.org_id, x.kind, x.start_day, x.end_day, x.reason,"
+    " x.status, x.decided_by, x.decided_at, x.decision_note, x.created_at FROM duty_leave x"
+    " JOIN app_user u ON u.id = x.user_id",
+    "iisisssssiisi", "u.org_id", "x.start_day DESC, x.id DESC"};
+static const duty_table INQUIRIES = {
+    "SELECT x.id, x.user_id, u.display_name AS user_name, x.org_id, o.name AS org_name, x.kind, x.day,"
+    " x.window_idx, x.spot_check_id, x.opened_at, x.status, x.call_made, x.called_at, x.reason_category,"
+    " x.reason, x.decided_by, x.decided_at, x.sanction_id FROM inquiry x JOIN app_user u ON u.id = x.user_id"
+    " JOIN org_node o ON o.id = x.org_id",
+    "iisisssiiisbissiii", "x.org_id", "x.day DESC, x.id DESC"};
+static const duty_table SANCTIONS = {
+    "SELECT x.id, x.user_id, u.display_name AS user_name, x.org_id, o.name AS org_name, x.kind, x.status,"
+    " x.basis, x.scheduled_at, x.note, x.created_at, x.decided_by, x.decided_at FROM sanction x"
+    " JOIN app_user u ON u.id = x.user_id JOIN org_node o ON o.id = x.org_id",
+    "iisisssjisiii", "x.org_id", "x.created_at DESC, x.id DESC"};
+
+/* Record id of table as JSON; NULL with 404 when there is none. */
+static json_t *record_json(req *r, const duty_table *t, int64_t id, const char *what) {
+    strbuf sql = STRBUF_INIT;
+    strbuf_addf(&sql, "%s WHERE x.id = $1", t->select);
+    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
+    strbuf_release(&sql);
+    if (!st) return NULL;
+    db_bind_int(st, 1, id);
+    int rc = db_step(st, &r->err);
+    json_t *o = rc == 1 ? row_json(st, t->types) : NULL;
+    db_done(st);
+    if (rc == 0) fail(r, 404, "not_found", what);
+    return o;
+}
+
+/* Secretaries see only their own duty records. */
+static int self_only(const req *r) { return !strcmp(r->who.role, "secretary"); }
+
+/* The filters every duty list has: the caller's subtree or ?org_id= inside
+** it, a secretary only themselves, ?user_id=, ?status= among statuses. */
+static int list_filters(req *r, const duty_table *t, where *w, const char *const *statuses, char lo[256],
+                        char hi[256]) {
+    char path[256];
+    int64_t user;
+    const char *status = req_query(r, "status");
+    if (api_list_path(r, path) || req_query_int(r, "user_id", 1, INT64_MAX, 0, &user)) return -1;
+    if (status && !str_in_list(statuses, status)) return fail(r, 400, "invalid_value", "status");
+    scope_range(path, lo, hi);
+    strbuf f = STRBUF_INIT;
+    strbuf_addf(&f, "%s IN (SELECT id FROM org_node WHERE path >= ?", t->org);
+    where_text(w, f.buf, lo);
+    strbuf_release(&f);
+    where_text(w, " AND path < ?)", hi);
+    if (self_only(r)) where_int(w, " AND x.user_id = ?", r->who.user_id);
+    if (user) where_int(w, " AND x.user_id = ?", user);
+    if (status) where_text(w, " AND x.status = ?", status);
+    return 0;
+}
+
+/* Answer with one page of table under w. */
+static int reply_page(req *r, const duty_table *t, where *w) {
+    int64_t page, per_page;
+    if (req_paging(r, &page, &per_page)) return -1;
+    strbuf from = STRBUF_INIT, sql = STRBUF_INIT;
+    const char *f = strstr(t->select, " FROM ");
+    strbuf_addstr(&from, f + 6);
+    int64_t total = api_count(r, from.buf, w);
+    strbuf_release(&from);
+    if (total < 0) return -1;
+    strbuf_addf(&sql, "%s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d", t->select, w->sql.buf, t->order, w->n + 1,
+                w->n + 2);
+    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
+    strbuf_release(&sql);
+    if (!st) return -1;
+    int k = where_bind(w, st);
+    db_bind_int(st, k, per_page);
+    db_bind_int(st, k + 1, (page - 1) * per_page);
+    json_t *items = json_array();
+    int rc;
+    while ((rc = db_step(st, &r->err)) == 1) json_array_append_new(items, row_json(st, t->types));
+    db_done(st);
+    if (rc < 0) {
+        json_decref(items);
+        return -1;
+    }
+    reply_list(r, items, total, page, per_page);
+    return 0;
+}
+
+/* A ?key=YYYY-MM-DD filter; 0 when absent. */
+static int day_query(req *r, const char *key, const char **out) {
+    int64_t n;
+    *out = req_query(r, key);
+    return !*out || !date_to_days(*out, &n) ? 0 : fail(r, 400, "invalid_value", key);
+}
+
+static const char *const LEAVE_STATUSES[] = {"pending", "approved", "rejected", "cancelled", NULL};
+static const char *const INQUIRY_STATUSES[] = {"open", "accepted", "rejected", NULL};
+static const char *const SANCTION_STATUSES[] = {"draft", "approved", "dismissed", NULL};
+static const char *const SANCTION_KINDS[] = {"notice", "interview", "recall", NULL};
+
+int h_duty_leaves_list(req *r) {
+    where w = {STRBUF_INIT, 0, {0}, {0}, {0}};
+    char lo[256], hi[256];
+    int rc = list_filters(r, &LEAVES, &w, LEAVE_STATUSES, lo, hi);
+    if (!rc) rc = reply_page(r, &LEAVES, &w);
+    where_release(&w);
+    return rc;
+}
+
+int h_inquiries_list(req *r) {
+    where w = {STRBUF_INIT, 0, {0}, {0}, {0}};
+    char lo[256], hi[256];
+    const char *from, *to;
+    int rc = list_filters(r, &INQUIRIES, &w, INQUIRY_STATUSES, lo, hi);
+    if (!rc) rc = day_query(r, "from", &from) || day_query(r, "to", &to) ? -1 : 0;
+    if (!rc && from) where_text(&w, " AND x.day >= ?", from);
+    if (!rc && to) where_text(&w, " AND x.day <= ?", to);
+    if (!rc) rc = reply_page(r, &INQUIRIES, &w);
+    where_release(&w);
+    return rc;
+}
+
+int h_sanctions_list(req *r) {
+    where w = {STRBUF_INIT, 0, {0}, {0}, {0}};
+    char lo[256], hi[256], first[24], next[24];
+    const char *kind = req_query(r, "kind");
+    int64_t year;
+    duty_settings s;
+    int rc = list_filters(r, &SANCTIONS, &w, SANCTION_STATUSES, lo, hi);
+    if (!rc && kind && !str_in_list(SANCTION_KINDS, kind)) rc = fail(r, 400, "invalid_value", "kind");
+    if (!rc) rc = req_query_int(r, "year", 1970, 2100, 0, &year);
+    if (!rc && kind) where_text(&w, " AND x.kind = ?", kind);
+    if (!rc && year) {
+        snprintf(first, sizeof first, "%04d-01-01", (int)year);
+        snprintf(next, sizeof next, "%04d-01-01", (int)year + 1);
+        rc = duty_settings_load(r->db, &s, &r->err);
+        if (!rc) {
+            where_int(&w, " AND x.created_at >= ?", duty_day_start(&s, first));
+            where_int(&w, " AND x.created_at < ?", duty_day_start(&s, next));
+        }
+    }
+    if (!rc) rc = reply_page(r, &SANCTIONS, &w);
+    where_release(&w);
+    return rc;
+}
+
+/* ---- scope of one record --------------------------------------------------------------- */
+
+/* The record's owner and node path by `sql` (user_id, path); its node must be
+** in the caller's subtree, and a secretary may touch only their own. */
+static int scope_record(req *r, const char *sql, const char *what) {
+    db_stmt *st = db_prepare(r->db, sql, &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, req_id(r, 0));
+    int rc = db_step(st, &r->err), out = 0;
+    if (rc < 0) out = -1;
+    else if (rc == 0) out = fail(r, 404, "not_found", what);
+    else if (!req_in_scope(r, db_col_text(st, 1))) out = fail(r, 403, "out_of_scope", NULL);
+    else if (self_only(r) && db_col_int(st, 0) != r->who.user_id) out = fail(r, 403, "forbidden", NULL);
+    db_done(st);
+    return out;
+}
+
+int scope_leave_param(req *r) {
+    return scope_record(r, "SELECT x.user_id, o.path FROM duty_leave x JOIN app_user u ON u.id = x.user_id"
+                           " JOIN org_node o ON o.id = u.org_id WHERE x.id = $1", "leave");
+}
+
+int scope_inquiry_param(req *r) {
+    return scope_record(r, "SELECT x.user_id, o.path FROM inquiry x JOIN org_node o ON o.id = x.org_id"
+                           " WHERE x.id = $1", "inquiry");
+}
+
+int scope_sanction_param(req *r) {
+    return scope_record(r, "SELECT x.user_id, o.path FROM sanction x JOIN org_node o ON o.id = x.org_id"
+                           " WHERE x.id = $1", "sanction");
+}
+
+/* ---- decisions, shared --------------------------------------------------------------------- */
+
+/* Inside the transaction: record id of t as `before`, which must have status `want` (409 otherwise). */
+static json_t *load_for_decision(req *r, const duty_table *t, const char *what, const char *want) {
+    json_t *before = record_json(r, t, req_id(r, 0), what);
+    if (before && strcmp(json_string_value(json_object_get(before, "status")), want)) {
+        json_decref(before);
+        fail(r, 409, "duty_already_decided", what);
+        return NULL;
+    }
+    return before;
+}
+
+/* Run an UPDATE/INSERT whose parameters are given as (type, value) pairs by
+** the caller through a bind callback; returns the rows changed or -1. */
+typedef struct arg { char t; int64_t i; const char *s; } arg;
+#define I(v) ((arg){'i', (v), NULL})
+#define S(v) ((arg){'s', 0, (v)})
+
+static int64_t run(req *r, const char *sql, const arg *a, int n) {
+    db_stmt *st = db_prepare(r->db, sql, &r->err);
+    if (!st) return -1;
+    for (int k = 0; k < n; k++) {
+        if (a[k].t == 'i') db_bind_int(st, k + 1, a[k].i);
+        else db_bind_text(st, k + 1, a[k].s);
+    }
+    int rc = db_step(st, &r->err);
+    int64_t changed = rc < 0 ? -1 : db_changes(st);
+    db_done(st);
+    return changed;
+}
+
+/* Audit the change of record id (before/after of t) and answer with after plus extra (stolen, may be NULL). */
+static int decided(req *r, const duty_table *t, const char *action, const char *what, json_t *before, json_t *extra) {
+    audit_ctx ctx = api_ctx(r);
+    int64_t id = req_id(r, 0);
+    json_t *after = record_json(r, t, id, what);
+    if (after && extra) json_object_update(after, extra);
+    int rc = !after || audit_append_id(r->db, &ctx, action, what, id, before, after, &r->err);
+    json_decref(before);
+    json_decref(extra);
+    if (rc) {
+        json_decref(after);
+        return -1;
+    }
+    return api_commit_reply(r, 200, after);
+}
+
+/* ---- leave and trips ----------------------------------------------------------------------- */
+
+#define LEAVE_MAX_DAYS 60
+
+int h_duty_leave_create(req *r) {
+    static const char *const KINDS[] = {"leave", "trip", NULL};
+    const char *kind, *start, *end, *reason;
+    int64_t a, b;
+    if (jx_enum(r->json, "kind", JX_REQUIRED, KINDS, &kind, &r->err) < 0 ||
+        jx_str(r->json, "start_day", JX_REQUIRED, 10, &start, &r->err) < 0 ||
+        jx_str(r->json, "end_day", JX_REQUIRED, 10, &end, &r->err) < 0 ||
+        jx_str(r->json, "reason", JX_REQUIRED, 500, &reason, &r->err) < 0)
+        return -1;
+    if (date_to_days(start, &a)) return fail(r, 400, "invalid_value", "start_day");
+    if (date_to_days(end, &b)) return fail(r, 400, "invalid_value", "end_day");
+    if (b < a) return fail(r, 400, "duty_leave_order", "end_day");
+    if (b - a + 1 > LEAVE_MAX_DAYS) return fail(r, 400, "duty_leave_too_long", "60");
+    if (api_begin(r)) return -1;
+    db_stmt *st = db_prepare(r->db, "SELECT id FROM duty_leave WHERE user_id = $1 AND status IN ('pending', 'approved')"
+                                    " AND start_day <= $3 AND end_day >= $2 ORDER BY id LIMIT 1", &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, r->who.user_id);
+    db_bind_text(st, 2, start);
+    db_bind_text(st, 3, end);
+    int rc = db_step(st, &r->err);
+    int64_t other = rc == 1 ? db_col_int(st, 0) : 0;
+    db_done(st);
+    if (rc < 0) return -1;
+    if (other) {
+        char detail[24];
+        snprintf(detail, sizeof detail, "%lld", (long long)other);
+        return fail(r, 409, "duty_leave_overlap", detail);
+    }
+    st = db_prepare(r->db, "INSERT INTO duty_leave (user_id, kind, start_day, end_day, reason, status, created_at)"
+                           " VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id", &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, r->who.user_id);
+    db_bind_text(st, 2, kind);
+    db_bind_text(st, 3, start);
+    db_bind_text(st, 4, end);
+    db_bind_text(st, 5, reason);
+    db_bind_int(st, 6, r->now);
+    rc = db_step(st, &r->err);
+    int64_t id = rc == 1 ? db_col_int(st, 0) : 0;
+    db_done(st);
+    if (rc != 1) return rc < 0 ? -1 : fail(r, 500, "db_error", "leave");
+    json_t *row = record_json(r, &LEAVES, id, "leave");
+    audit_ctx ctx = api_ctx(r);
+    if (!row || audit_append_id(r->db, &ctx, "duty.leave.create", "duty_leave", id, NULL, row, &r->err)) {
+        json_decref(row);
+        return -1;
+    }
+    return api_commit_reply(r, 201, row);
+}
+
+int h_duty_leave_cancel(req *r) {
+    if (api_begin(r)) return -1;
+    json_t *before = load_for_decision(r, &LEAVES, "leave", "pending");
+    if (!before || run(r, "UPDATE duty_leave SET status = 'cancelled' WHERE id = $1", (arg[]){I(req_id(r, 0))}, 1) < 0) {
+        json_decref(before);
+        return -1;
+    }
+    audit_ctx ctx = api_ctx(r);
+    json_t *after = record_json(r, &LEAVES, req_id(r, 0), "leave");
+    int rc = !after || audit_append_id(r->db, &ctx, "duty.leave.cancel", "duty_leave", req_id(r, 0), before, after,
+                                       &r->err);
+    json_decref(before);
+    json_decref(after);
+    if (rc || api_commit(r)) return -1;
+    reply_empty(r, 204);
+    return 0;
+}
+
+/* Approved leave excuses days already evaluated: their missed windows and
+** absent days become excused, and open inquiries about them are accepted. */
+static json_t *excuse_evaluated(req *r, json_t *leave) {
+    int64_t user = json_integer_value(json_object_get(leave, "user_id"));
+    const char *a = json_string_value(json_object_get(leave, "start_day"));
+    const char *b = json_string_value(json_object_get(leave, "end_day"));
+    arg args[] = {I(user), S(a), S(b), I(r->who.user_id), I(r->now)};
+    int64_t w = run(r, "UPDATE duty_window SET status = 'excused' WHERE user_id = $1 AND day >= $2 AND day <= $3"
+                       " AND status = 'missed'", args, 3);
+    int64_t d = w < 0 ? -1 : run(r, "UPDATE duty_day SET status = 'excused' WHERE user_id = $1 AND day >= $2"
+                                    " AND day <= $3 AND status = 'absent'", args, 3);
+    int64_t q = d < 0 ? -1 : run(r, "UPDATE inquiry SET status = 'accepted', decided_by = $4, decided_at = $5"
+                                    " WHERE user_id = $1 AND day >= $2 AND day <= $3 AND status = 'open'", args, 5);
+    if (q < 0) return NULL;
+    return json_pack("{s:I, s:I, s:I}", "windows", (json_int_t)w, "days", (json_int_t)d, "inquiries", (json_int_t)q);
+}
+
+int h_duty_leave_decide(req *r) {
+    int approve;
+    const char *note = "";
+    if (jx_bool(r->json, "approve", JX_REQUIRED, &approve, &r->err) < 0 ||
+        jx_text(r->json, "note", JX_OPTIONAL, 500, &note, &r->err) < 0 || api_begin(r))
+        return -1;
+    json_t *before = load_for_decision(r, &LEAVES, "leave", "pending"), *excused = NULL;
+    arg args[] = {S(approve ? "approved" : "rejected"), I(r->who.user_id), I(r->now), S(note), I(req_id(r, 0))};
+    if (!before || run(r, "UPDATE duty_leave SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4"
+                          " WHERE id = $5", args, 5) < 0 ||
+        (approve && !(excused = excuse_evaluated(r, before)))) {
+        json_decref(before);
+        return -1;
+    }
+    return decided(r, &LEAVES, approve ? "duty.leave.approve" : "duty.leave.reject", "leave", before,
+                   excused ? json_pack("{s:o}", "excused", excused) : NULL);
+}
+
+/* ---- inquiries ---------------------------------------------------------------------------- */
+
+int h_inquiry_update(req *r) {
+    static const char *const CATEGORIES[] = {"sick", "official_business", "no_signal", "device", "forgot", "other", NULL};
+    int call = -1;
+    const char *category = NULL, *reason = NULL;
+    if (jx_bool(r->json, "call_made", JX_OPTIONAL, &call, &r->err) < 0 ||
+        jx_enum(r->json, "reason_category", JX_OPTIONAL, CATEGORIES, &category, &r->err) < 0 ||
+        jx_text(r->json, "reason", JX_OPTIONAL, 1000, &reason, &r->err) < 0 || api_begin(r))
+        return -1;
+    json_t *before = load_for_decision(r, &INQUIRIES, "inquiry", "open");
+    int64_t id = req_id(r, 0);
+    int rc = before ? 0 : -1;
+    if (!rc && call >= 0)
+        rc = run(r, "UPDATE inquiry SET call_made = $1, called_at = CASE WHEN $1 = 1 THEN COALESCE(called_at, $2)"
+                    " ELSE NULL END WHERE id = $3", (arg[]){I(call), I(r->now), I(id)}, 3) < 0;
+    if (!rc && category)
+        rc = run(r, "UPDATE inquiry SET reason_category = $1 WHERE id = $2", (arg[]){S(category), I(id)}, 2) < 0;
+    if (!rc && reason) rc = run(r, "UPDATE inquiry SET reason = $1 WHERE id = $2", (arg[]){S(reason), I(id)}, 2) < 0;
+    if (rc) {
+        json_decref(before);
+        return -1;
+    }
+    return decided(r, &INQUIRIES, "duty.inquiry.update", "inquiry", before, NULL);
+}
+
+/* A drafted sanction id, or null, for the answer. */
+static json_t *drafted_json(int64_t id) {
+    return json_pack("{s:o}", "drafted", id > 0 ? json_integer(id) : json_null());
+}
+
+int h_inquiry_decide(req *r) {
+    int accepted;
+    const char *note = NULL;
+    duty_settings s;
+    if (jx_bool(r->json, "accepted", JX_REQUIRED, &accepted, &r->err) < 0 ||
+        jx_text(r->json, "note", JX_OPTIONAL, 1000, &note, &r->err) < 0 || api_begin(r) ||
+        duty_settings_load(r->db, &s, &r->err))
+        return -1;
+    json_t *before = load_for_decision(r, &INQUIRIES, "inquiry", "open");
+    if (!before) return -1;
+    int64_t id = req_id(r, 0), user = json_integer_value(json_object_get(before, "user_id")), drafted = 0;
+    int rc = run(r, "UPDATE inquiry SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4",
+                 (arg[]){S(accepted ? "accepted" : "rejected"), I(r->who.user_id), I(r->now), I(id)}, 4) < 0;
+    json_t *idx = json_object_get(before, "window_idx");
+    if (!rc && accepted && json_is_integer(idx))
+        rc = run(r, "UPDATE duty_window SET status = 'excused' WHERE user_id = $1 AND day = $2 AND idx = $3"
+                    " AND status = 'missed'",
+                 (arg[]){I(user), S(json_string_value(json_object_get(before, "day"))), I(json_integer_value(idx))},
+                 3) < 0;
+    audit_ctx ctx = api_ctx(r);
+    if (!rc && !accepted) rc = (drafted = ladder_escalate(r->db, &ctx, &s, user, r->now, &r->err)) < 0;
+    if (rc) {
+        json_decref(before);
+        return -1;
+    }
+    json_t *extra = drafted_json(drafted);
+    json_object_set_new(extra, "note", note ? json_string(note) : json_null());
+    return decided(r, &INQUIRIES, accepted ? "duty.inquiry.accept" : "duty.inquiry.reject", "inquiry", before, extra);
+}
+
+/* ---- sanctions ------------------------------------------------------------------------------ */
+
+/* "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM|-HH:MM]" (no zone: county time) or Unix seconds. */
+static int read_time(req *r, const duty_settings *s, const char *key, int64_t *out) {
+    json_t *v = json_object_get(r->json, key);
+    if (json_is_integer(v)) {
+        *out = json_integer_value(v);
+        return *out >= 0 ? 0 : fail(r, 400, "invalid_value", key);
+    }
+    if (!json_is_string(v)) return fail(r, 400, "invalid_type", key);
+    const char *t = json_string_value(v);
+    char day[11];
+    int hh, mm, ss = 0, n = 0, zh = 0, zm = 0;
+    size_t len = strlen(t);
+    if (len < 16 || len > 25 || (t[10] != 'T' && t[10] != ' ')) return fail(r, 400, "invalid_value", key);
+    memcpy(day, t, 10);
+    day[10] = 0;
+    int64_t start = duty_day_start(s, day), offset = (int64_t)s->utc_offset_min * 60;
+    if (start < 0 || sscanf(t + 11, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5) return fail(r, 400, "invalid_value", key);
+    const char *z = t + 16;
+    if (*z == ':' && (sscanf(z + 1, "%2d%n", &ss, &n) != 1 || n != 2 || ss > 59)) return fail(r, 400, "invalid_value", key);
+    if (*z == ':') z += 3;
+    if (*z == 'Z' && !z[1]) offset = 0;
+    else if ((*z == '+' || *z == '-') && sscanf(z + 1, "%2d:%2d%n", &zh, &zm, &n) == 2 && n == 5 && !z[6])
+        offset = (*z == '-' ? -1 : 1) * (zh * 3600 + zm * 60);
+    else if (*z) return fail(r, 400, "invalid_value", key);
+    if (hh > 23 || mm > 59 || zh > 14 || zm > 59) return fail(r, 400, "invalid_value", key);
+    *out = start + (int64_t)s->utc_offset_min * 60 - offset + hh * 3600 + mm * 60 + ss;
+    return 0;
+}
+
+int h_sanction_decide(req *r) {
+    int approve;
+    const char *note = "";
+    int64_t when = -1;
+    duty_settings s;
+    if (jx_bool(r->json, "approve", JX_REQUIRED, &approve, &r->err) < 0 ||
+        jx_text(r->json, "note", JX_OPTIONAL, 1000, &note, &r->err) < 0 || duty_settings_load(r->db, &s, &r->err) ||
+        (json_object_get(r->json, "scheduled_at") && read_time(r, &s, "scheduled_at", &when)) || api_begin(r))
+        return -1;
+    json_t *before = load_for_decision(r, &SANCTIONS, "sanction", "draft");
+    if (!before) return -1;
+    const char *kind = json_string_value(json_object_get(before, "kind"));
+    if (when >= 0 && strcmp(kind, "interview")) {
+        json_decref(before);
+        return fail(r, 400, "invalid_value", "scheduled_at");
+    }
+    int64_t id = req_id(r, 0), user = json_integer_value(json_object_get(before, "user_id")), drafted = 0;
+    int rc = run(r, "UPDATE sanction SET status = $1, decided_by = $2, decided_at = $3, note = $4 WHERE id = $5",
+                 (arg[]){S(approve ? "approved" : "dismissed"), I(r->who.user_id), I(r->now), S(note), I(id)}, 5) < 0;
+    if (!rc && when >= 0)
+        rc = run(r, "UPDATE sanction SET scheduled_at = $1 WHERE id = $2", (arg[]){I(when), I(id)}, 2) < 0;
+    audit_ctx ctx = api_ctx(r);
+    if (!rc && approve && !strcmp(kind, "notice"))
+        rc = (drafted = ladder_escalate(r->db, &ctx, &s, user, r->now, &r->err)) < 0;
+    if (rc) {
+        json_decref(before);
+        return -1;
+    }
+    return decided(r, &SANCTIONS, approve ? "duty.sanction.approve" : "duty.sanction.dismiss", "sanction", before,
+                   drafted_json(drafted));
+}

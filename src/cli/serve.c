@@ -4,6 +4,7 @@
 #include "http/server.h"
 #include "db/migrate.h"
 #include "api/api.h"
+#include "duty/evaluate.h"
 
 #include <stdio.h>
 
@@ -29,7 +30,14 @@ int cmd_serve(int argc, char **argv) {
         return 1;
     }
     db_close(d);   /* migrations done; each server thread opens its own connection */
-    if (server_run(&c, &e)) {
+    /* The duty evaluation job (docs/DUTY.md) runs beside the server until it stops. */
+    if (duty_job_start(&e)) {
+        fprintf(stderr, "xiangcun: %s\n", e.detail);
+        return 1;
+    }
+    rc = server_run(&c, &e);
+    duty_job_stop();
+    if (rc) {
         fprintf(stderr, "xiangcun: %s\n", e.detail);
         return 1;
     }

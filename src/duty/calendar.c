@@ -5,6 +5,7 @@
 ** plus the duty_holiday exceptions) and the leave excuse. See duty.h.
 */
 #include "duty/duty.h"
+#include "core/date.h"
 #include "core/strbuf.h"
 
 #include <math.h>
@@ -34,55 +35,15 @@ void duty_settings_default(duty_settings *s) {
 
 /* ---- days --------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-void duty_day_from_number(int64_t n, char out[11]) {
-    n += 719468;
-    int64_t era = (n >= 0 ? n : n - 146096) / 146097;
-    int64_t doe = n - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp + (mp < 10 ? 3 : -9);
-    int yy = (int)((y + (m <= 2)) % 10000), mm = (int)m % 100, dd = (int)d % 100;
-    if (yy < 0) yy = 0;
-    snprintf(out, 11, "%04d-%02d-%02d", yy, (mm + 100) % 100, (dd + 100) % 100);
-}
-
-static int month_days(int y, int m) {
-    static const int N[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : N[m - 1];
-}
-
-int duty_day_number(const char *day, int64_t *n) {
-    if (!day || strlen(day) != 10 || day[4] != '-' || day[7] != '-') return -1;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (day[i] < '0' || day[i] > '9')) return -1;
-    int y = atoi(day), m = atoi(day + 5), d = atoi(day + 8);
-    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > month_days(y, m)) return -1;
-    *n = days_from_civil(y, m, d);
-    return 0;
-}
-
-int duty_weekday(int64_t n) { return (int)(((n % 7) + 11) % 7); }   /* 1970-01-01 was a Thursday */
-
 void duty_local_day(const duty_settings *s, int64_t t, char out[11]) {
     int64_t local = t + (int64_t)s->utc_offset_min * 60;
     int64_t n = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-    duty_day_from_number(n, out);
+    date_from_days(n, out);
 }
 
 int64_t duty_day_start(const duty_settings *s, const char *day) {
     int64_t n;
-    if (duty_day_number(day, &n)) return -1;
+    if (date_to_days(day, &n)) return -1;
     return n * 86400 - (int64_t)s->utc_offset_min * 60;
 }
 
@@ -276,12 +237,12 @@ int duty_settings_save(db *d, const audit_ctx *ctx, const duty_settings *before,
 
 int duty_is_working(db *d, const duty_settings *s, const char *day, xerr *e) {
     int64_t n;
-    if (duty_day_number(day, &n)) return xerr_set(e, 400, "invalid_value", "%s", "day");
+    if (date_to_days(day, &n)) return xerr_set(e, 400, "invalid_value", "%s", "day");
     db_stmt *st = db_prepare(d, "SELECT working FROM duty_holiday WHERE day = $1", e);
     if (!st) return -1;
     db_bind_text(st, 1, day);
     int rc = db_step(st, e);
-    int working = rc == 1 ? (int)db_col_int(st, 0) : !!(s->workdays & (1u << duty_weekday(n)));
+    int working = rc == 1 ? (int)db_col_int(st, 0) : !!(s->workdays & (1u << date_weekday(n)));
     db_done(st);
     return rc < 0 ? -1 : working;
 }

@@ -50,11 +50,6 @@ int duty_settings_parse(const json_t *j, duty_settings *s, xerr *e);
 /* Store the settings (caller's transaction), audited with before and after. */
 int duty_settings_save(db *d, const audit_ctx *ctx, const duty_settings *before, const duty_settings *after,
                        xerr *e);
-/* Day numbers (days since 1970-01-01) of valid dates "YYYY-MM-DD" (-1 when not
-** one), back to text, and their weekday (0 Sunday .. 6 Saturday). */
-int duty_day_number(const char *day, int64_t *n);
-void duty_day_from_number(int64_t n, char out[11]);
-int duty_weekday(int64_t n);
 /* The local day (YYYY-MM-DD) of a Unix time. */
 void duty_local_day(const duty_settings *s, int64_t t, char out[11]);
 /* Unix time of local midnight at the start of day "YYYY-MM-DD"; -1 when not a valid date. */

@@ -5,6 +5,7 @@
 ** recommendation) once the county's thresholds are reached. Drafts wait for
 ** a supervisor's decision (api/duty_rules.c); every step is audited.
 */
+#include "core/date.h"
 #include "duty/ladder.h"
 #include "http/sse.h"
 
@@ -130,8 +131,8 @@ static int64_t draft_notice(db *d, const audit_ctx *ctx, const duty_settings *s,
     char today[11], from[11];
     int64_t n;
     duty_local_day(s, ctx->now, today);
-    if (duty_day_number(today, &n)) return xerr_set(e, 500, "internal", "%s", "day");
-    duty_day_from_number(n - s->notice_days + 1, from);
+    if (date_to_days(today, &n)) return xerr_set(e, 500, "internal", "%s", "day");
+    date_from_days(n - s->notice_days + 1, from);
     db_stmt *st = db_prepare(d, "SELECT id FROM inquiry WHERE user_id = $1 AND status = 'rejected'"
                                 " AND sanction_id IS NULL AND day >= $2 AND day <= $3 ORDER BY day, id", e);
     if (!st) return -1;

@@ -113,7 +113,6 @@ static const msg CATALOGUE[] = {
     {"duty_leave_too_long", "一次请假或出差最多 %s 天", "A leave or trip lasts at most %s days"},
     {"duty_leave_overlap", "与已提交的请假或出差（编号 %s）时间重叠", "Overlaps the leave or trip already filed (number %s)"},
     {"duty_already_decided", "该记录已处理，不能再次处理", "This has already been decided"},
-    {"duty_not_secretary", "只有驻村第一书记可以请假或申请出差", "Only first secretaries file leave or trips"},
     /* duty: reports */
     {"duty_range_too_long", "日期范围不能超过 %s 天，请缩小范围", "The date range may cover at most %s days: narrow it"},
 };
