@@ -686,9 +686,11 @@ int h_inquiry_update(req *r) {
     json_t *before = load_for_decision(r, &INQUIRIES, "inquiry", "open");
     int64_t id = req_id(r, 0);
     int rc = before ? 0 : -1;
-    if (!rc && call >= 0)
-        rc = run(r, "UPDATE inquiry SET call_made = $1, called_at = CASE WHEN $1 = 1 THEN COALESCE(called_at, $2)"
-                    " ELSE NULL END WHERE id = $3", (arg[]){I(call), I(r->now), I(id)}, 3) < 0;
+    if (!rc && call == 1)
+        rc = run(r, "UPDATE inquiry SET call_made = 1, called_at = COALESCE(called_at, $1) WHERE id = $2",
+                 (arg[]){I(r->now), I(id)}, 2) < 0;
+    if (!rc && call == 0)
+        rc = run(r, "UPDATE inquiry SET call_made = 0, called_at = NULL WHERE id = $1", (arg[]){I(id)}, 1) < 0;
     if (!rc && category)
         rc = run(r, "UPDATE inquiry SET reason_category = $1 WHERE id = $2", (arg[]){S(category), I(id)}, 2) < 0;
     if (!rc && reason) rc = run(r, "UPDATE inquiry SET reason = $1 WHERE id = $2", (arg[]){S(reason), I(id)}, 2) < 0;
