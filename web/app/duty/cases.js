@@ -20,8 +20,11 @@ export function CasesTab({ me, params }) {
   const inq = params.get('status') || 'open';
   const sanc = params.get('sanctions') || 'draft';
   const set = (patch) => go('/supervise', { tab: 'cases', status: inq, sanctions: sanc, ...patch });
-  return html`<${Inquiries} status=${inq} write=${write} onStatus=${(v) => set({ status: v })} />
-    <${Sanctions} status=${sanc} write=${write} onStatus=${(v) => set({ sanctions: v })} />
+  // A decided inquiry may have drafted a sanction: the sanctions reload after each decision.
+  const [decisions, setDecisions] = useState(0);
+  return html`<${Inquiries} status=${inq} write=${write} onStatus=${(v) => set({ status: v })}
+      onDecided=${() => setDecisions((n) => n + 1)} />
+    <${Sanctions} status=${sanc} write=${write} onStatus=${(v) => set({ sanctions: v })} decisions=${decisions} />
     <${Leaves} write=${write} />`;
 }
 
@@ -46,7 +49,7 @@ function useAct(after) {
 
 // ---- inquiries ----------------------------------------------------------------------------------
 
-function Inquiries({ status, write, onStatus }) {
+function Inquiries({ status, write, onStatus, onDecided }) {
   const list = useLoad(() => api('GET', '/duty/inquiries' + query({ status: status === 'all' ? '' : status, per_page: 100 })),
     [status]);
   useLive(['inquiry', 'resync'], list.reload, 1000);
@@ -58,7 +61,8 @@ function Inquiries({ status, write, onStatus }) {
     ${list.loading && !list.data && html`<${Loading} />`}
     <${ErrorBox} error=${list.error} />
     ${list.data && items.length === 0 && html`<p class="muted">${t('common.none')}</p>`}
-    <ul class="list">${items.map((q) => html`<${Inquiry} key=${q.id} q=${q} write=${write} onDone=${list.reload} />`)}</ul>
+    <ul class="list">${items.map((q) => html`<${Inquiry} key=${q.id} q=${q} write=${write}
+      onDone=${() => { list.reload(); onDecided(); }} />`)}</ul>
   </section>`;
 }
 
@@ -137,9 +141,9 @@ function basisText(b) {
     .map(([k, x]) => `${t('sup.basis.' + k, k)}: ${x}`).join('，');
 }
 
-function Sanctions({ status, write, onStatus }) {
+function Sanctions({ status, write, onStatus, decisions }) {
   const list = useLoad(() => api('GET', '/duty/sanctions' + query({ status: status === 'all' ? '' : status, per_page: 100 })),
-    [status]);
+    [status, decisions]);
   useLive(['sanction', 'resync'], list.reload, 1000);
   const items = itemsOf(list.data);
   return html`<section class="card" data-testid="sanctions">

@@ -10,11 +10,11 @@ import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { useLoad, loadOrgs, ErrorBox, Loading, formData } from '../ui.js';
 import { loadLeaflet, tileLayers, getTiles, datum, locate, distanceM } from '../leaflet.js';
-import { canSupervise, canSetRules, villagesOf, NodeSelect, YearSelect, countyDay } from './supervise.js';
+import { canSupervise, canSetRules, loadBoundaries, villagesOf, NodeSelect, YearSelect, countyDay } from './supervise.js';
 
 export function RulesTab({ me, params }) {
   const role = me.user.role;
-  const fences = html`<${Geofences} write=${canSupervise(role)} initialVillage=${params.get('village') || ''} />`;
+  const fences = html`<${Geofences} role=${role} initialVillage=${params.get('village') || ''} />`;
   // What the user may change comes first: a town official edits fences, the admin everything.
   return html`${!canSetRules(role) && fences}
     <${Settings} write=${canSetRules(role)} />
@@ -175,7 +175,8 @@ function draftOf(g) {
   return d;
 }
 
-function Geofences({ write, initialVillage }) {
+function Geofences({ role, initialVillage }) {
+  const write = canSupervise(role);
   const orgs = useLoad(() => loadOrgs(), []);
   const villages = villagesOf(orgs.data || []);
   const [village, setVillage] = useState(initialVillage);
@@ -186,11 +187,11 @@ function Geofences({ write, initialVillage }) {
     <${ErrorBox} error=${orgs.error} />
     ${villages.length > 0 && html`<div class="filters"><${NodeSelect} nodes=${villages} value=${village}
       label=${t('sup.village')} testid="fence-village" onChange=${setVillage} /></div>`}
-    ${village && html`<${FenceEditor} key=${village} orgId=${village} write=${write} />`}
+    ${village && html`<${FenceEditor} key=${village} orgId=${village} write=${write} role=${role} />`}
   </section>`;
 }
 
-function FenceEditor({ orgId, write }) {
+function FenceEditor({ orgId, write, role }) {
   const el = useRef(null);
   const st = useRef({});
   const [ready, setReady] = useState(false);
@@ -207,7 +208,7 @@ function FenceEditor({ orgId, write }) {
     (async () => {
       try {
         const [L, fence, gj] = await Promise.all([loadLeaflet(), loadFence(orgId),
-          api('GET', '/map/boundaries').catch(() => null)]);
+          loadBoundaries(role)]);
         if (dead || !el.current) return;
         const base = tileLayers(L, getTiles());
         const s = st.current;

@@ -81,6 +81,13 @@ export function useLive(names, reload, ms = 400) {
   }, [names.join()]);
 }
 
+// The villages' outlines that give a plain map its bearings; null for a role that may not read the
+// household map (the auditor), or when there are none.
+export function loadBoundaries(role) {
+  if (!canSupervise(role)) return Promise.resolve(null);
+  return api('GET', '/map/boundaries').catch(() => null);
+}
+
 // Towns, and villages (of one town when given), of the cached org list in scope.
 export const townsOf = (orgs) => orgs.filter((o) => o.level === 'town');
 export const villagesOf = (orgs, townId) => orgs.filter((o) => o.level === 'village'

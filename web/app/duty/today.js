@@ -10,7 +10,7 @@ import { t } from '../i18n.js';
 import { go, useLoad, loadOrgs, ErrorBox, Loading, formData } from '../ui.js';
 import { loadLeaflet, tileLayers, getTiles, datum } from '../leaflet.js';
 import {
-  canSupervise, townsOf, NodeSelect, useLive, personName, villageName, hhmm, dayTime, clockSpan,
+  canSupervise, loadBoundaries, townsOf, NodeSelect, useLive, personName, villageName, countyDay, hhmm, dayTime, clockSpan,
 } from './supervise.js';
 
 const FALLBACK = { center: [29.9, 103.4], zoom: 10 }; // when nothing says where to look
@@ -87,7 +87,7 @@ export function TodayTab({ me, params }) {
         ${d.windows.map((w) => `${w.start}–${w.end}`).join('，')}</p>`}
     </section>
     <${ErrorBox} error=${today.error} />
-    <${SecretaryMap} secs=${secs} />
+    <${SecretaryMap} secs=${secs} role=${role} />
     ${today.loading && !d && html`<${Loading} />`}
     ${d && html`
       <${NotCheckedIn} d=${d} />
@@ -140,7 +140,7 @@ function popupBox(x) {
   return box;
 }
 
-function SecretaryMap({ secs }) {
+function SecretaryMap({ secs, role }) {
   const el = useRef(null);
   const st = useRef({});
   const [error, setError] = useState(null);
@@ -162,14 +162,14 @@ function SecretaryMap({ secs }) {
         L.control.scale({ imperial: false }).addTo(map);
         s.layer = L.featureGroup().addTo(map);
         s.map = map;
-        try { // the villages' outlines give a plain background its bearings
-          const gj = await api('GET', '/map/boundaries');
-          if (dead) return;
+        const gj = await loadBoundaries(role);
+        if (dead) return;
+        if (gj) {
           s.bounds = L.geoJSON(gj, {
             coordsToLatLng: (c) => L.latLng(...s.datum.show(c[1], c[0])), interactive: false,
             style: () => ({ color: '#8f2420', weight: 1, dashArray: '4 3', fillColor: '#fff7e6', fillOpacity: 0.35 }),
           }).addTo(map);
-        } catch { /* markers alone will do */ }
+        }
         map.setView(FALLBACK.center, FALLBACK.zoom);
         setReady(true);
       } catch (e) { if (!dead) setError(e); }
@@ -280,7 +280,8 @@ function SecretaryList({ secs, d, role, onSent }) {
         <div>
           <strong data-testid="sec-name">${personName(s)}</strong>
           <div class="meta"><span>${villageName(s)}</span>
-            <span>${s.last ? t('sup.today.last_at', { time: dayTime(s.last.at) }) : t('sup.today.no_position')}</span>
+            <span>${s.last ? t('sup.today.last_at', { time: countyDay(s.last.at) === d.day ? hhmm(s.last.at) : dayTime(s.last.at) })
+              : t('sup.today.no_position')}</span>
             ${s.excused && html`<span class="badge duty-excused">${t('sup.today.excused')}</span>`}
             <${Flags} flags=${s.last && s.last.flags} /></div>
           <div class="meta"><${WindowChips} windows=${s.windows} defs=${d.windows} last=${s.last} /></div>
