@@ -235,7 +235,7 @@ int h_duty_checkin_photo_add(req *r) {
     int rc = api_begin(r) || photo_insert(r, cid, &b, &id) ? -1 : 0;
     json_t *after = rc ? NULL : json_pack("{s:I, s:s, s:I, s:s}", "photo_id", (json_int_t)id, "content_type",
                                           b.ctype, "bytes", (json_int_t)b.bytes, "sha256", b.sha256);
-    if (!rc) rc = audit_append_id(r->db, &ctx, "duty.checkin_photo", "checkin", cid, NULL, after, &r->err);
+    if (!rc) rc = audit_append_id(r->db, &ctx, "duty.checkin.photo", "checkin", cid, NULL, after, &r->err);
     json_decref(after);
     json_t *out = rc ? NULL : photo_ref(id);
     if (out) {
@@ -347,7 +347,7 @@ int h_duty_device_create(req *r) {
     if (api_begin(r) || device_insert(r, ident, label, &id)) return -1;
     json_t *after = json_pack("{s:I, s:s, s:s}", "device_id", (json_int_t)id, "label", label, "hint",
                               ident + strlen(ident) - 4);
-    int rc = audit_append_id(r->db, &ctx, "duty.device_add", "user", r->who.user_id, NULL, after, &r->err);
+    int rc = audit_append_id(r->db, &ctx, "duty.device.add", "user", r->who.user_id, NULL, after, &r->err);
     json_decref(after);
     json_t *out = rc ? NULL : device_get(r, id);
     /* Shown this once: only its hash is stored. */
@@ -372,7 +372,7 @@ int h_duty_device_delete(req *r) {
     if (rc < 0) return -1;
     if (!changed) return fail(r, 404, "not_found", "device");
     json_t *after = json_pack("{s:I}", "device_id", (json_int_t)id);
-    rc = audit_append_id(r->db, &ctx, "duty.device_revoke", "user", r->who.user_id, NULL, after, &r->err);
+    rc = audit_append_id(r->db, &ctx, "duty.device.revoke", "user", r->who.user_id, NULL, after, &r->err);
     json_decref(after);
     if (rc || api_commit(r)) return -1;
     reply_empty(r, 204);
