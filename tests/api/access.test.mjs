@@ -428,6 +428,57 @@ const ROWS = [
   },
   // ---- duty: events and spot checks (api/duty_spot.c) ----
   // ---- duty: settings, calendar, geofences, leave, inquiries, sanctions (api/duty_rules.c) ----
+  // Read by every duty role (a secretary their own records); settings and the
+  // calendar written by the county; leave filed by secretaries and decided,
+  // like inquiries and sanctions, by supervisors in scope. "out" is 洪川镇.
+  ...(() => {
+    const READ = { admin: 200, auditor: 200, official: 200, secretary: 200, cadre: F, villager: F, townadmin: 200, anon: U };
+    const LIST = { admin: 200, auditor: 200, official: [200, O], secretary: [200, O], cadre: F, villager: F, townadmin: [200, O], anon: U };
+    const COUNTY = { admin: 200, auditor: F, official: F, secretary: F, cadre: F, villager: F, townadmin: O, anon: U };
+    const SUPERVISE = { admin: 200, auditor: F, official: [200, O], secretary: F, cadre: F, villager: F, townadmin: [200, O], anon: U };
+    const list = (path) => (w) => ({ path: `${path}?org_id=${w === 'in' ? T.village : T.hc}` });
+    const pop = (pool, w) => T.dutyPools[pool][w].pop();
+    return [
+      { route: 'GET /api/v1/duty/settings', expect: READ, req: () => ({ path: '/api/v1/duty/settings' }) },
+      { route: 'PATCH /api/v1/duty/settings', expect: COUNTY, req: () => ({ path: '/api/v1/duty/settings', body: { spot_deadline_min: 15 } }) },
+      { route: 'GET /api/v1/duty/calendar', expect: READ, req: () => ({ path: '/api/v1/duty/calendar?year=2026' }) },
+      { route: 'PUT /api/v1/duty/calendar/{year}', expect: COUNTY, req: () => ({ path: '/api/v1/duty/calendar/2031', body: { days: [{ day: '2031-01-01', working: false, name: '元旦' }] } }) },
+      { route: 'GET /api/v1/org/{id}/geofence', scoped: true, expect: LIST, req: (w) => ({ path: `/api/v1/org/${w === 'in' ? T.village : T.hcVillage}/geofence` }) },
+      {
+        route: 'PUT /api/v1/org/{id}/geofence', scoped: true, expect: SUPERVISE,
+        req: (w) => ({ path: `/api/v1/org/${w === 'in' ? T.fenceVillage : T.hcVillage}/geofence`, body: { center: [29.6, 103.1], radius_m: 1000 } }),
+      },
+      { route: 'GET /api/v1/duty/leaves', scoped: true, expect: LIST, req: list('/api/v1/duty/leaves') },
+      {
+        route: 'POST /api/v1/duty/leaves', expect: { ...COUNTY, admin: F, townadmin: F, secretary: 201 },
+        req: () => ({ path: '/api/v1/duty/leaves', body: T.leaveBody() }),
+      },
+      {
+        route: 'POST /api/v1/duty/leaves/{id}/decision', scoped: true, expect: SUPERVISE,
+        setup: (p, w) => T.newLeave(w), req: (w, p, id) => ({ path: `/api/v1/duty/leaves/${num(id)}/decision`, body: { approve: true, note: '同意' } }),
+      },
+      {
+        route: 'DELETE /api/v1/duty/leaves/{id}', scoped: true,
+        expect: { admin: F, auditor: F, official: F, secretary: [204, O], cadre: F, villager: F, townadmin: F, anon: U },
+        setup: (p, w) => T.newLeave(w), req: (w, p, id) => ({ path: `/api/v1/duty/leaves/${num(id)}` }),
+      },
+      { route: 'GET /api/v1/duty/inquiries', scoped: true, expect: LIST, req: list('/api/v1/duty/inquiries') },
+      {
+        route: 'PATCH /api/v1/duty/inquiries/{id}', scoped: true, expect: SUPERVISE,
+        setup: (p, w) => pop('inquiry', w), req: (w, p, id) => ({ path: `/api/v1/duty/inquiries/${num(id)}`, body: { call_made: true, reason_category: 'sick' } }),
+      },
+      {
+        route: 'POST /api/v1/duty/inquiries/{id}/decision', scoped: true, expect: SUPERVISE,
+        setup: (p, w) => pop('inquiry', w), req: (w, p, id) => ({ path: `/api/v1/duty/inquiries/${num(id)}/decision`, body: { accepted: true } }),
+      },
+      { route: 'GET /api/v1/duty/sanctions', scoped: true, expect: LIST, req: list('/api/v1/duty/sanctions') },
+      {
+        route: 'POST /api/v1/duty/sanctions/{id}/decision', scoped: true, expect: SUPERVISE,
+        setup: (p, w) => pop('sanction', w), req: (w, p, id) => ({ path: `/api/v1/duty/sanctions/${num(id)}/decision`, body: { approve: false, note: '撤销' } }),
+      },
+      { route: 'POST /api/v1/duty/evaluate', expect: COUNTY, req: () => ({ path: '/api/v1/duty/evaluate' }) },
+    ];
+  })(),
   // ---- duty: ledger, today, evaluation, stats (api/duty_reports.c) ----
 ];
 
@@ -485,6 +536,40 @@ before(async () => {
   T.secretaryOut = await mkUser('acc-sec-out', 'secretary', hcVillage);
   T.secretary = L.user('secretary').id;
   // ---- duty setup: each part adds its T fields below ----
+  // Rules (api/duty_rules.c): a village of the official's town for fence writes,
+  // 洪川镇's village with a fence, fresh leave on demand (days never overlap),
+  // and pools of open inquiries and draft sanctions written straight into the
+  // database (the evaluation and the ladder make them in real life).
+  {
+    const { sql } = await import('./helpers.mjs');
+    const { BACKEND } = await import('../lib/server.mjs');
+    const admin = await as(srv, 'admin');
+    const secOut = await as(srv, 'acc-sec-out');
+    T.hcVillage = hcVillage;
+    T.fenceVillage = expectOk(await admin.post('/api/v1/org', { parent_id: T.town, code: orgCode(), name: uniq('围栏村') }), 201).id;
+    expectOk(await admin.put(`/api/v1/org/${hcVillage}/geofence`, { center: [29.6, 103.1], radius_m: 1000 }), 200);
+    let leaveSeq = 0;
+    T.leaveBody = () => {
+      const day = new Date(Date.UTC(2030, 0, 1) + 2 * 86400000 * leaveSeq++).toISOString().slice(0, 10);
+      return { kind: 'leave', start_day: day, end_day: day, reason: '事假' };
+    };
+    T.newLeave = async (w) => {
+      const c = w === 'in' ? P.secretary : { cookie: secOut.cookie, csrf: secOut.csrf };
+      return expectOk(await send(c, { method: 'POST', path: '/api/v1/duty/leaves', body: T.leaveBody() }), 201).id;
+    };
+    const insert = (q) => {
+      const out = sql(srv, BACKEND === 'pg' ? q : `PRAGMA busy_timeout = 10000; ${q}`).trim().split('\n');
+      return out.slice(BACKEND === 'pg' ? 0 : 1).map(Number);
+    };
+    const values = (n, f) => Array.from({ length: n }, (_, i) => f(i)).join(', ');
+    T.dutyPools = { inquiry: {}, sanction: {} };
+    for (const [w, user, org] of [['in', T.secretary, T.village], ['out', T.secretaryOut, hcVillage]]) {
+      T.dutyPools.inquiry[w] = insert(`INSERT INTO inquiry (user_id, org_id, kind, day, window_idx, opened_at, status) VALUES ${
+        values(16, (i) => `(${user}, ${org}, 'window', '2020-01-01', ${i}, 0, 'open')`)} RETURNING id`);
+      T.dutyPools.sanction[w] = insert(`INSERT INTO sanction (user_id, org_id, kind, status, basis, created_at) VALUES ${
+        values(8, () => `(${user}, ${org}, 'notice', 'draft', '{}', 0)`)} RETURNING id`);
+    }
+  }
   // Check-ins (with a photo) of both secretaries, their devices.
   {
     const out = await as(srv, 'acc-sec-out');
