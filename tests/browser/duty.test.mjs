@@ -1,10 +1,10 @@
 // Browser test of the first secretary's duty page (#/duty): a check-in with a faked GPS position
 // inside the demo village's fence, recorded (page and API); a spot check (约请) issued by the demo
-// town official from a second browser context (the supervisors' today tab when it is there, the
-// API otherwise) appears on the secretary's open page without a reload, with a countdown, and the
-// next check-in answers it (status ok in the API, banner gone); English; a 360 px wide phone;
-// geolocation denied gives a clear message; leave requests and a Traccar Client device whose
-// identifier really reports through /api/v1/osmand. Starts its own demo server unless
+// town official from a second browser context (the supervisors' today tab) appears on the
+// secretary's open page without a reload, with a countdown, and the next check-in answers it
+// (status ok in the API, banner gone); English; a 360 px wide phone; geolocation denied or no fix
+// gives a clear message, a far and imprecise fix is flagged in words; leave requests and a
+// Traccar Client device whose identifier really reports through /api/v1/osmand. Starts its own demo server unless
 // XC_BASE_URL is given (XC_BIN picks the binary); fails on any console error.
 // XC_SCREENSHOT_DIR, when set, receives screenshots (prefix "duty-").
 import { test } from 'node:test';
@@ -19,26 +19,20 @@ const web = setup({ shotPrefix: 'duty-' });
 const { skip, phone, shot, logIn, apiAs } = web;
 
 const north = (m) => m / 111195; // metres north, in degrees of latitude
-const FENCE_RADIUS_M = 800;
+// A 1x1 PNG: the check-in's photo.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 // Filled by prepare(): the demo secretary, their village and a point well inside its fence.
 const T = {};
 
-// A point inside the village's fence; when the demo has none, the official draws a circle
-// around the village's first located household (what a town would do on the rules tab).
-async function pointInsideFence(official, secretary, villageId) {
-  let fence = await official('GET', `/org/${villageId}/geofence`);
-  if (fence.status === 404) {
-    const hh = (await secretary('GET', '/households?per_page=200')).body.items.find((h) => typeof h.lat === 'number');
-    assert.ok(hh, 'a located household in the secretary\'s village');
-    const put = await official('PUT', `/org/${villageId}/geofence`, { center: [hh.lat, hh.lon], radius_m: FENCE_RADIUS_M });
-    assert.equal(put.status, 200, JSON.stringify(put.body));
-    fence = await official('GET', `/org/${villageId}/geofence`);
-  }
+// A point inside the village's fence (the demo draws one around every village): the centre of a
+// circle, or the vertex average of a polygon (the demo's are convex).
+async function pointInsideFence(official, villageId) {
+  const fence = await official('GET', `/org/${villageId}/geofence`);
   assert.equal(fence.status, 200, JSON.stringify(fence.body));
   const f = fence.body;
   if (f.center) return { lat: f.center[0], lon: f.center[1] };
-  const pts = f.polygon; // the vertex average is inside the convex demo fences
+  const pts = f.polygon;
   return { lat: pts.reduce((s, p) => s + p[0], 0) / pts.length, lon: pts.reduce((s, p) => s + p[1], 0) / pts.length };
 }
 
@@ -50,12 +44,12 @@ const prepare = () => (prepared ||= (async () => {
   const me = (await T.secretary('GET', '/me')).body.user;
   T.secId = me.id;
   T.villageId = me.org_id;
-  T.inside = await pointInsideFence(T.official, T.secretary, T.villageId);
+  T.inside = await pointInsideFence(T.official, T.villageId);
 })());
 
-// The secretary's phone on the duty page, live events connected.
-async function dutyPage(geo, opts = {}) {
-  const ph = await phone({ geo, ...opts });
+// The secretary's phone on the duty page.
+async function dutyPage(geo) {
+  const ph = await phone({ geo });
   await logIn(ph.page, 'secretary');
   await ph.page.getByTestId('nav-duty').click();
   await ph.page.getByTestId('duty-page').waitFor();
@@ -66,34 +60,27 @@ async function waitLive(page) {
   await page.locator('[data-testid=live-status][data-live="1"]').waitFor();
 }
 
-// Issue a spot check for the secretary as the official: through the supervisors' today tab when
-// it offers the button, otherwise through the API with the official's session. Returns its id.
+// The official issues a spot check for the secretary on the supervisors' today tab, from a phone
+// of their own. Returns its id.
 async function issueSpotCheck(note) {
   const before = new Set((await T.official('GET', '/duty/spot-checks?status=open')).body.items.map((x) => x.id));
   const { context, page, errors } = await phone();
   try {
     await logIn(page, 'official');
     await page.goto(web.base + '/#/supervise?tab=today');
-    const button = page.getByTestId('spot-' + T.secId);
-    const ui = await button.waitFor({ timeout: 5000 }).then(() => true, () => false);
-    if (ui) {
-      await button.click();
-      const note$ = page.getByTestId('spot-note');
-      if (await note$.count()) await note$.fill(note);
-      await page.getByTestId('spot-send').click();
-      await page.getByTestId('spot-ok').waitFor();
-    } else {
-      const r = await T.official('POST', '/duty/spot-checks', { user_ids: [T.secId], deadline_minutes: 15, note });
-      assert.ok(r.status === 201 || r.status === 200, JSON.stringify(r.body));
-    }
+    await page.getByTestId('spot-' + T.secId).click();
+    await page.getByTestId('spot-note').fill(note);
+    await page.getByTestId('spot-send').click();
+    await page.getByTestId('spot-ok').waitFor();
     assert.deepEqual(errors, []);
-    const open = (await T.official('GET', '/duty/spot-checks?status=open')).body.items
-      .filter((x) => !before.has(x.id) && x.user_id === T.secId);
-    assert.equal(open.length, 1, 'one new open spot check for the secretary');
-    return { id: open[0].id, viaUi: ui };
   } finally {
     await context.close();
   }
+  const open = (await T.official('GET', '/duty/spot-checks?status=open')).body.items
+    .filter((x) => !before.has(x.id) && x.user_id === T.secId);
+  assert.equal(open.length, 1, 'one new open spot check for the secretary');
+  assert.equal(open[0].note, note);
+  return open[0].id;
 }
 
 test('the page\'s strings exist in both languages', () => {
@@ -131,6 +118,7 @@ test('secretary checks in inside the fence; a spot check shows up live and the n
     // Check in: the result says inside the village with the accuracy; the list and the API have it.
     await page.getByTestId('checkin-note').evaluate((el) => el.closest('details').open = true);
     await page.getByTestId('checkin-note').fill('在村委会值班');
+    await page.getByTestId('checkin-photo').setInputFiles({ name: 'office.png', mimeType: 'image/png', buffer: PNG });
     await page.getByTestId('checkin-button').click();
     const result = page.getByTestId('checkin-result');
     await result.waitFor();
@@ -138,13 +126,17 @@ test('secretary checks in inside the fence; a spot check shows up live and the n
     assert.equal(await result.getAttribute('data-flags'), '');
     assert.match(await text(page.getByTestId('checkin-accuracy')), /15/);
     const id = Number(await result.getAttribute('data-id'));
-    await page.locator(`[data-testid=checkin-item][data-id="${id}"]`).getByText('在村委会值班').waitFor();
+    const item = page.locator(`[data-testid=checkin-item][data-id="${id}"]`);
+    await item.getByText('在村委会值班').waitFor();
+    await item.locator('img').waitFor();
+    assert.ok(await item.locator('img').evaluate((img) => img.complete && img.naturalWidth === 1), 'the photo loads');
     const mine = (await T.secretary('GET', '/duty/checkins')).body.items.find((c) => c.id === id);
     assert.ok(mine, 'the check-in is in the API list');
     assert.equal(mine.inside, true);
     assert.equal(mine.source, 'web');
     assert.ok(Math.abs(mine.lat - geo.latitude) < 1e-5 && Math.abs(mine.lon - geo.longitude) < 1e-5);
     assert.equal(mine.note, '在村委会值班');
+    assert.equal(mine.photos.length, 1);
     await shot(page, '02-checked-in');
 
     // A spot check from the official: the open page shows it without reloading.
@@ -153,7 +145,7 @@ test('secretary checks in inside the fence; a spot check shows up live and the n
     const spot = await issueSpotCheck('请立即共享位置');
     const banner = page.getByTestId('spot-banner');
     await banner.waitFor();
-    await page.locator(`[data-testid=spot-item][data-id="${spot.id}"]`).waitFor();
+    await page.locator(`[data-testid=spot-item][data-id="${spot}"]`).waitFor();
     const left = await text(banner.getByTestId('spot-countdown'));
     const m = /^(\d\d):(\d\d)$/.exec(left);
     assert.ok(m && Number(m[1]) * 60 + Number(m[2]) > 13 * 60, `countdown ${left}`);
@@ -167,7 +159,7 @@ test('secretary checks in inside the fence; a spot check shows up live and the n
     await banner.waitFor({ state: 'detached' });
     await page.getByTestId('spot-answered').waitFor();
     const all = (await T.official('GET', '/duty/spot-checks')).body.items;
-    const answered = all.find((x) => x.id === spot.id);
+    const answered = all.find((x) => x.id === spot);
     assert.equal(answered && answered.status, 'ok', JSON.stringify(answered));
     assert.equal(await page.evaluate(() => window.__noReload), 1, 'no reload');
     await shot(page, '04-answered');
@@ -194,7 +186,7 @@ test('secretary checks in inside the fence; a spot check shows up live and the n
   }
 });
 
-test('geolocation denied or far away: clear messages, nothing or a flagged check-in stored', { skip }, async () => {
+test('geolocation denied, no fix, or far away: clear messages; nothing stored, or a flagged check-in', { skip }, async () => {
   await prepare();
   const count = async () => (await T.secretary('GET', '/duty/checkins')).body.total;
   const n0 = await count();
@@ -206,6 +198,16 @@ test('geolocation denied or far away: clear messages, nothing or a flagged check
     assert.equal(await err.getAttribute('data-code'), 'denied');
     assert.match(await text(err), /允许/);
     await shot(page, '07-denied');
+
+    // No fix at all (indoors, no signal): the browser's POSITION_UNAVAILABLE.
+    await page.evaluate(() => {
+      const g = navigator.geolocation;
+      window.__realGet = g.getCurrentPosition;
+      g.getCurrentPosition = (ok, bad) => setTimeout(() => bad({ code: 2, message: 'no fix' }), 10);
+    });
+    await page.getByTestId('checkin-button').click();
+    await page.locator('[data-testid=checkin-gps-error][data-code=unavailable]').getByText(/请到信号好的地方重试/).waitFor();
+    await page.evaluate(() => { navigator.geolocation.getCurrentPosition = window.__realGet; });
     assert.equal(await count(), n0, 'nothing stored without a position');
 
     // Allowed, but 5 km away with a poor fix: stored, flagged, and explained in words.
