@@ -247,7 +247,7 @@ static int read_fence(req *r, json_t **polygon, double c[2], double *radius) {
     *polygon = NULL;
     if (poly && (center || rad)) return fail(r, 400, "invalid_value", center ? "center" : "radius_m");
     if (poly) return (*polygon = read_polygon(r, poly)) ? 0 : -1;
-    if (!center) return fail(r, 400, "missing_field", "polygon");
+    if (!center) return fail(r, 400, "missing_field", rad ? "center" : "polygon");
     if (!rad) return fail(r, 400, "missing_field", "radius_m");
     if (lat_lon(r, center, "center", c)) return -1;
     if (!json_is_number(rad)) return fail(r, 400, "invalid_type", "radius_m");

@@ -84,7 +84,29 @@ const JSON_ROUTES = {
   'POST /api/v1/duty/checkins': { as: 'secretary', fields: { lat: ['num!', 29.73], lon: ['num!', 103.27], accuracy: ['num', 12], note: ['text', '在村委会'] } },
   'POST /api/v1/duty/devices': { as: 'secretary', fields: { label: ['str!', '手机'], identifier: ['str', 'bi-device-01'] } },
   // duty_spot
-  // duty_rules
+  // duty_rules (records to decide are written straight into the database on first use)
+  ...((h, sv) => {
+    const row = (key, q) => (T[key] ??= Number(h.sql(srv, (sv.BACKEND === 'pg' ? '' : 'PRAGMA busy_timeout = 10000; ') + q).trim().split('\n').pop()));
+    const sec = () => T.user('secretary').id;
+    const leave = () => row('dutyLeave', `INSERT INTO duty_leave (user_id, kind, start_day, end_day, reason, status, created_at) VALUES (${sec()}, 'leave', '2032-01-05', '2032-01-05', 'x', 'pending', 0) RETURNING id`);
+    const inquiry = () => row('dutyInquiry', `INSERT INTO inquiry (user_id, org_id, kind, day, window_idx, opened_at, status) VALUES (${sec()}, ${T.village}, 'window', '2020-01-01', 0, 0, 'open') RETURNING id`);
+    const sanction = () => row('dutySanction', `INSERT INTO sanction (user_id, org_id, kind, status, basis, created_at) VALUES (${sec()}, ${T.village}, 'notice', 'draft', '{}', 0) RETURNING id`);
+    return {
+      'PATCH /api/v1/duty/settings': {
+        fields: { workdays: ['arr', [1, 2, 3, 4, 5]], windows: ['arr', [{ start: '08:30', end: '09:30' }]], utc_offset_min: ['num', 480],
+          accuracy_max_m: ['num', 200], speed_max_kmh: ['num', 150], clock_skew_s: ['id', 600], retention_days: ['id', 730], spot_deadline_min: ['id', 15] },
+      },
+      'PUT /api/v1/duty/calendar/{year}': { id: () => 0, fields: { days: ['arr!', [{ day: '2025-10-01', working: false, name: '国庆节' }]] } },
+      'PUT /api/v1/org/{id}/geofence': { id: () => T.village, fields: { center: ['arr!', [29.73, 103.27]], radius_m: ['num!', 800] } },
+      'POST /api/v1/duty/leaves': {
+        as: 'secretary', fields: { kind: ['str!', 'leave'], start_day: ['str!', '2032-02-02'], end_day: ['str!', '2032-02-03'], reason: ['str!', '事假'] },
+      },
+      'POST /api/v1/duty/leaves/{id}/decision': { id: leave, fields: { approve: ['bool!', true], note: ['text', '同意'] } },
+      'PATCH /api/v1/duty/inquiries/{id}': { id: inquiry, fields: { call_made: ['bool', true], reason_category: ['str', 'sick'], reason: ['text', '病假'] } },
+      'POST /api/v1/duty/inquiries/{id}/decision': { id: inquiry, fields: { accepted: ['bool!', true], note: ['text', '理由成立'] } },
+      'POST /api/v1/duty/sanctions/{id}/decision': { id: sanction, fields: { approve: ['bool!', false], note: ['text', '撤销'] } },
+    };
+  })(await import('./helpers.mjs'), await import('../lib/server.mjs')),
 
 };
 
