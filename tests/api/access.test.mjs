@@ -480,6 +480,12 @@ const ROWS = [
     ];
   })(),
   // ---- duty: ledger, today, evaluation, stats (api/duty_reports.c) ----
+  // Duty reads, scoped through ?org_id=: "in" the secretary's own village, "out" 洪川镇.
+  ...['ledger', 'ledger.csv', 'ledger.xlsx', 'today', 'evaluation', 'evaluation.csv', 'evaluation.xlsx', 'stats'].map((name) => ({
+    route: `GET /api/v1/duty/${name}`, scoped: true,
+    expect: { admin: 200, auditor: 200, official: [200, O], secretary: [200, O], cadre: F, villager: F, townadmin: [200, O], anon: U },
+    req: (w) => ({ path: `/api/v1/duty/${name}?org_id=${w === 'in' ? T.village : T.hc}` }),
+  })),
 ];
 
 // A one-household import file under the villager's group.
