@@ -427,6 +427,30 @@ const ROWS = [
     req: () => ({ path: '/api/v1/osmand', body: { device_id: T.deviceIdent, location: { timestamp: new Date().toISOString(), coords: { latitude: 29.73, longitude: 103.27, accuracy: 12 } } } }),
   },
   // ---- duty: events and spot checks (api/duty_spot.c) ----
+  // The event stream never ends by itself: signed-in callers probe it with HEAD
+  // (the same route and checks as GET, the headers without the endless body);
+  // anonymous callers GET it and get the 401 JSON.
+  {
+    route: 'GET /api/v1/events', expect: SELF(200),
+    req: (w, p) => ({ method: p.anon ? 'GET' : 'HEAD', path: '/api/v1/events' }),
+  },
+  {
+    route: 'GET /api/v1/duty/spot-checks', scoped: true,
+    expect: { admin: 200, auditor: 200, official: [200, O], secretary: [200, O], cadre: F, villager: F, townadmin: [200, O], anon: U },
+    req: (w) => ({ path: `/api/v1/duty/spot-checks?org_id=${w === 'in' ? T.village : T.hc}` }),
+  },
+  // Each supervising caller asks its own fresh secretary ("in", the secretary's
+  // village) or the 洪川镇 secretary ("out"): one open spot check per secretary.
+  {
+    route: 'POST /api/v1/duty/spot-checks', scoped: true,
+    expect: { admin: 201, auditor: F, official: [201, O], secretary: F, cadre: F, villager: F, townadmin: [201, O], anon: U },
+    req: (w, p) => ({ path: '/api/v1/duty/spot-checks', body: { user_ids: [w === 'in' ? T.spotAsk[p.name] ?? T.secretary : T.secretaryOut] } }),
+  },
+  {
+    route: 'POST /api/v1/duty/spot-checks/{id}/cancel', scoped: true,
+    expect: { admin: 200, auditor: F, official: [200, O], secretary: F, cadre: F, villager: F, townadmin: [200, O], anon: U },
+    req: (w, p) => ({ path: `/api/v1/duty/spot-checks/${w === 'in' ? T.spotOpen[p.name] ?? T.spotOut : T.spotOut}/cancel` }),
+  },
   // ---- duty: settings, calendar, geofences, leave, inquiries, sanctions (api/duty_rules.c) ----
   // Read by every duty role (a secretary their own records); settings and the
   // calendar written by the county; leave filed by secretaries and decided,
@@ -542,6 +566,19 @@ before(async () => {
   T.secretaryOut = await mkUser('acc-sec-out', 'secretary', hcVillage);
   T.secretary = L.user('secretary').id;
   // ---- duty setup: each part adds its T fields below ----
+  // Spot checks (api/duty_spot.c): per supervising caller a fresh secretary of
+  // the secretary's village to ask, and an open spot check to cancel; one open
+  // spot check in 洪川镇 ("out", cancelled by the county admin only).
+  {
+    const sups = ['admin', 'official', 'townadmin'];
+    const secs = await Promise.all([...sups, ...sups].map((n, i) => mkUser(`acc-spot-${i}`, 'secretary', T.village)));
+    const hcSec = await mkUser('acc-spot-hc', 'secretary', hcVillage);
+    const admin = await as(srv, 'admin');
+    const open = async (uid) => expectOk(await admin.post('/api/v1/duty/spot-checks', { user_ids: [uid] }), 201).items[0].id;
+    T.spotAsk = Object.fromEntries(sups.map((n, i) => [n, secs[i]]));
+    T.spotOpen = Object.fromEntries(await Promise.all(sups.map(async (n, i) => [n, await open(secs[3 + i])])));
+    T.spotOut = await open(hcSec);
+  }
   // Rules (api/duty_rules.c): a village of the official's town for fence writes,
   // 洪川镇's village with a fence, fresh leave on demand (days never overlap),
   // and pools of open inquiries and draft sanctions written straight into the

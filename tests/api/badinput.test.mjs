@@ -83,7 +83,10 @@ const JSON_ROUTES = {
   // duty_checkins
   'POST /api/v1/duty/checkins': { as: 'secretary', fields: { lat: ['num!', 29.73], lon: ['num!', 103.27], accuracy: ['num', 12], note: ['text', '在村委会'] } },
   'POST /api/v1/duty/devices': { as: 'secretary', fields: { label: ['str!', '手机'], identifier: ['str', 'bi-device-01'] } },
-  // duty_spot
+  // duty_spot (user_ids or town_id + count: a body holds one of the two forms, the second is in duty_spot.test.mjs)
+  'POST /api/v1/duty/spot-checks': {
+    fields: { user_ids: ['arr!', () => [T.user('secretary').id]], deadline_minutes: ['int', 10], note: ['text', '请共享位置'] },
+  },
   // duty_rules (records to decide are written straight into the database on first use)
   ...((h, sv) => {
     const row = (key, q) => (T[key] ??= Number(h.sql(srv, (sv.BACKEND === 'pg' ? '' : 'PRAGMA busy_timeout = 10000; ') + q).trim().split('\n').pop()));
