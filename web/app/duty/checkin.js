@@ -16,8 +16,7 @@ const PHOTO_MAX = 5 * 1024 * 1024;      // the server takes photos up to 5 MiB (
 const PHOTO_TIMEOUT_MS = 120000;        // a photo on a weak signal takes a while
 const GPS_TIMEOUT_MS = 20000;
 const LIVE_RELOAD_MS = 500;
-const DEFAULTS = { utc_offset_min: 480, accuracy_max_m: 200, windows: [] };
-export const FLAGS = ['outside', 'accuracy', 'speed', 'clock'];
+const COUNTY_OFFSET_MIN = 480;          // UTC+8 until the county settings say otherwise
 
 // ---- time: the county's local clock, whatever the phone's time zone --------------------------
 
@@ -25,11 +24,12 @@ export const FLAGS = ['outside', 'accuracy', 'speed', 'clock'];
 // (a check-in's received_at, a live spot check's requested_at) so countdowns follow the server.
 let skew = 0;
 const learnServerNow = (ts) => { if (typeof ts === 'number') skew = ts - Date.now() / 1000; };
-export const serverNow = () => Date.now() / 1000 + skew;
+const serverNow = () => Date.now() / 1000 + skew;
 
 const localIso = (ts, off) => new Date((ts + off * 60) * 1000).toISOString();
-export const localDay = (ts, off) => localIso(ts, off).slice(0, 10);
-export const localHM = (ts, off) => (ts ? localIso(ts, off).slice(11, 16) : '—');
+const localDay = (ts, off) => localIso(ts, off).slice(0, 10);
+const localHM = (ts, off) => (ts ? localIso(ts, off).slice(11, 16) : '—');
+const localDayHM = (ts, off) => `${localDay(ts, off)} ${localHM(ts, off)}`;
 const addDays = (day, n) => new Date(Date.parse(day + 'T00:00:00Z') + n * 86400000).toISOString().slice(0, 10);
 
 function countdown(seconds) {
@@ -38,15 +38,12 @@ function countdown(seconds) {
   return `${mm}:${String(s % 60).padStart(2, '0')}`;
 }
 
-// ---- words for codes, shared with the supervisors' pages -------------------------------------
+// ---- words for codes -----------------------------------------------------------------------
 
-export const flagText = (f) => t('duty.flag.' + f, f);
-export const windowStatusName = (s) => t('duty.win.' + s, s);
-export const spotStatusName = (s) => t('duty.spot.' + s, s);
-export const sourceName = (s) => t('duty.source.' + s, s);
+const flagText = (f) => t('duty.flag.' + f, f);
 
 // inside: true, false or null (the village has no fence yet).
-export function PlaceBadge({ inside }) {
+function PlaceBadge({ inside }) {
   if (inside === null || inside === undefined) {
     return html`<span class="badge" data-testid="place" data-inside="">${t('duty.no_fence')}</span>`;
   }
@@ -60,7 +57,7 @@ export function DutyPage({ me }) {
   const [tick, setTick] = useState(0);
   const refresh = () => setTick((n) => n + 1);
   const settings = useLoad(() => api('GET', '/duty/settings'), []);
-  const s = { ...DEFAULTS, ...(settings.data || {}) };
+  const off = settings.data ? settings.data.utc_offset_min : COUNTY_OFFSET_MIN;
   const spots = useSpotChecks(me.user.id, refresh);
   const [answered, setAnswered] = useState(null); // the spot checks the last check-in answered
 
@@ -73,12 +70,12 @@ export function DutyPage({ me }) {
   }
 
   return html`<div class="duty-page" data-testid="duty-page">
-    <${SpotBanner} items=${spots.items} off=${s.utc_offset_min} answered=${answered} />
-    <${CheckinCard} s=${s} tick=${tick} live=${spots.live} onCheckedIn=${checkedIn} />
-    <${RecentCheckins} s=${s} tick=${tick} />
-    <${Leaves} />
-    <${Devices} />
-    <${Inquiries} tick=${tick} off=${s.utc_offset_min} />
+    <${SpotBanner} items=${spots.items} off=${off} answered=${answered} />
+    <${CheckinCard} off=${off} tick=${tick} live=${spots.live} onCheckedIn=${checkedIn} />
+    <${RecentCheckins} off=${off} tick=${tick} />
+    <${Leaves} off=${off} />
+    <${Devices} off=${off} />
+    <${Inquiries} off=${off} tick=${tick} />
   </div>`;
 }
 
@@ -106,8 +103,10 @@ function useSpotChecks(userId, onChange) {
         setItems((list) => list.filter((y) => y.id !== x.id));
         changed();
       }),
-      // A position from a phone that reports by itself (Traccar Client) shows up at once too.
+      // A position from a phone that reports by itself (Traccar Client) shows up at once too,
+      // and so does an inquiry the town opens.
       subscribe('checkin', (x) => { if (mine(x)) changed(); }),
+      subscribe('inquiry', (x) => { if (mine(x)) changed(); }),
     ];
     load();
     return () => { gone = true; clearTimeout(timer); offs.forEach((off) => off()); };
@@ -166,7 +165,7 @@ function SpotBanner({ items, off, answered }) {
 
 // ---- the check-in card -----------------------------------------------------------------------
 
-function CheckinCard({ s, tick, live, onCheckedIn }) {
+function CheckinCard({ off, tick, live, onCheckedIn }) {
   const today = useLoad(() => api('GET', '/duty/today'), [tick]);
   const [phase, setPhase] = useState(null); // null | 'locating' | 'sending'
   const [gpsError, setGpsError] = useState(null); // a locate() code
@@ -230,7 +229,7 @@ function CheckinCard({ s, tick, live, onCheckedIn }) {
       <span class=${'live-dot' + (live ? ' on' : '')} data-testid="live-status" data-live=${live ? '1' : '0'}
         title=${live ? t('duty.live_on') : t('duty.live_off')}>${live ? t('duty.live_on') : t('duty.live_off')}</span>
     </div>
-    <${TodayWindows} today=${today} s=${s} />
+    <${TodayWindows} today=${today} off=${off} />
     <button type="button" class="checkin-btn" data-testid="checkin-button" disabled=${busy}
         aria-busy=${busy} onClick=${checkIn}>
       <span class="checkin-main">${phase === 'locating' ? t('duty.locating')
@@ -240,7 +239,7 @@ function CheckinCard({ s, tick, live, onCheckedIn }) {
     ${gpsError && html`<p class="error" role="alert" data-testid="checkin-gps-error" data-code=${gpsError}>
       ${t('duty.gps.' + gpsError, t('duty.gps.unavailable'))}</p>`}
     <${ErrorBox} error=${error} testid="checkin-error" />
-    ${done && html`<${CheckinResult} c=${done} s=${s} />`}
+    ${done && html`<${CheckinResult} c=${done} off=${off} />`}
     <${ErrorBox} error=${photoError} testid="checkin-photo-error" />
     <details class="checkin-extra" data-testid="checkin-extra">
       <summary>${t('duty.extra')}</summary>
@@ -255,13 +254,13 @@ function CheckinCard({ s, tick, live, onCheckedIn }) {
 
 // Today's county windows ({start, end, state: upcoming|open|closed}) with the secretary's status in
 // each (the one row a secretary's /duty/today holds: themselves).
-function TodayWindows({ today, s }) {
+function TodayWindows({ today, off }) {
   const d = today.data || {};
   const mine = (d.secretaries || [])[0] || {};
   const wins = (d.windows || []).map((w, i) => ({ ...w, status: (mine.windows || [])[i] || 'pending' }));
   return html`<div class="duty-today" data-testid="duty-windows">
     <div class="small muted">
-      ${d.day || localDay(serverNow(), s.utc_offset_min)}
+      ${d.day || localDay(serverNow(), off)}
       ${d.working === false && html` · <strong data-testid="duty-not-working">${t('duty.not_working')}</strong>`}
       ${mine.excused && html` · <strong>${t('duty.excused_today')}</strong>`}
     </div>
@@ -273,7 +272,7 @@ function TodayWindows({ today, s }) {
         return html`<li class=${'win win-' + shown} data-testid="duty-window" data-status=${w.status}
             data-state=${w.state} key=${w.idx}>
           <span class="win-time">${w.start}–${w.end}</span>
-          <span class=${'badge win-badge win-' + shown}>${windowStatusName(shown)}</span>
+          <span class=${'badge win-badge win-' + shown}>${t('duty.win.' + shown, shown)}</span>
         </li>`;
       })}
     </ul>
@@ -281,13 +280,13 @@ function TodayWindows({ today, s }) {
   </div>`;
 }
 
-function CheckinResult({ c, s }) {
+function CheckinResult({ c, off }) {
   const flags = c.flags || [];
   const good = c.inside !== false && !flags.length;
   return html`<div class=${good ? 'ok-box' : 'notice warn-box'} role="status" data-testid="checkin-result"
       data-id=${c.id} data-inside=${c.inside === null || c.inside === undefined ? '' : c.inside ? '1' : '0'}
       data-flags=${flags.join(',')}>
-    <strong>${t('duty.done', { at: localHM(c.at || c.received_at, s.utc_offset_min) })}</strong>
+    <strong>${t('duty.done', { at: localHM(c.at, off) })}</strong>
     <div class="meta"><${PlaceBadge} inside=${c.inside} />
       ${typeof c.accuracy === 'number' && html`<span data-testid="checkin-accuracy">
         ${t('duty.accuracy', { m: metres(c.accuracy) })}</span>`}</div>
@@ -301,8 +300,7 @@ function CheckinResult({ c, s }) {
 
 // ---- recent check-ins --------------------------------------------------------------------------
 
-function RecentCheckins({ s, tick }) {
-  const off = s.utc_offset_min;
+function RecentCheckins({ off, tick }) {
   const to = localDay(serverNow(), off);
   const from = addDays(to, 1 - RECENT_DAYS);
   const list = useLoad(() => api('GET', '/duty/checkins' + query({ from, to, per_page: 200 })), [from, to, tick]);
@@ -334,7 +332,7 @@ function CheckinRow({ c, off }) {
       <${PlaceBadge} inside=${c.inside} />
       ${flags.filter((f) => f !== 'outside').map((f) => html`<span class="badge warn">${flagText(f)}</span>`)}</div>
     <div class="meta">
-      <span>${sourceName(c.source)}</span>
+      <span>${t('duty.source.' + c.source, c.source)}</span>
       ${typeof c.accuracy === 'number' && html`<span>${t('duty.accuracy', { m: metres(c.accuracy) })}</span>`}
       ${(c.spot_checks || []).length > 0 && html`<span>${t('duty.answered_spot', { n: c.spot_checks.length })}</span>`}
     </div>
@@ -352,7 +350,7 @@ function CheckinRow({ c, off }) {
 
 const LEAVE_KINDS = ['leave', 'trip'];
 
-function Leaves() {
+function Leaves({ off }) {
   const [tick, setTick] = useState(0);
   const list = useLoad(() => api('GET', '/duty/leaves' + query({ per_page: 50 })), [tick]);
   const [open, setOpen] = useState(false);
@@ -360,7 +358,7 @@ function Leaves() {
   const [error, setError] = useState(null);
   const [cancelling, setCancelling] = useState(null);
   const items = [...itemsOf(list.data)].sort((a, b) => String(b.start_day).localeCompare(String(a.start_day)));
-  const todayDay = new Date().toISOString().slice(0, 10);
+  const todayDay = localDay(serverNow(), off);
 
   async function run(fn) {
     setBusy(true); setError(null);
@@ -419,7 +417,7 @@ function Leaves() {
 
 // ---- reporting phones (Traccar Client / OsmAnd) ------------------------------------------------
 
-function Devices() {
+function Devices({ off }) {
   const [tick, setTick] = useState(0);
   const list = useLoad(() => api('GET', '/duty/devices'), [tick]);
   const [busy, setBusy] = useState(false);
@@ -427,7 +425,7 @@ function Devices() {
   const [created, setCreated] = useState(null); // the answer that shows the identifier, once
   const [removing, setRemoving] = useState(null);
   const items = itemsOf(list.data).filter((d) => !d.revoked_at);
-  const serverUrl = (created && created.server_url) || location.origin + '/api/v1/osmand';
+  const serverUrl = location.origin + '/api/v1/osmand'; // the OsmAnd route of this very site
 
   async function run(fn) {
     setBusy(true); setError(null);
@@ -450,7 +448,7 @@ function Devices() {
       ${items.map((d) => html`<li class="item" data-testid="device-item" data-id=${d.id} key=${d.id}>
         <div class="item-main"><div>
           <strong>${d.label}</strong> ${d.hint && html`<span class="mono small muted">…${d.hint}</span>`}
-          <div class="meta"><span>${d.last_seen_at ? t('duty.device_seen', { at: new Date(d.last_seen_at * 1000).toLocaleString() })
+          <div class="meta"><span>${d.last_seen_at ? t('duty.device_seen', { at: localDayHM(d.last_seen_at, off) })
             : t('duty.device_never')}</span></div>
         </div>
         ${removing === d.id
@@ -503,7 +501,7 @@ function TraccarSetup({ serverUrl, ident }) {
 
 // ---- inquiries about the secretary (read-only) ------------------------------------------------
 
-function Inquiries({ tick, off }) {
+function Inquiries({ off, tick }) {
   const list = useLoad(() => api('GET', '/duty/inquiries' + query({ per_page: 50 })), [tick]);
   const items = [...itemsOf(list.data)].sort((a, b) => b.opened_at - a.opened_at);
   return html`<section class="card" data-testid="inquiries">
@@ -517,7 +515,7 @@ function Inquiries({ tick, off }) {
           ${q.kind === 'window' && typeof q.window_idx === 'number' && html` #${q.window_idx + 1}`}
           <span class=${'badge inq-' + q.status}>${t('duty.inq_status.' + q.status, q.status)}</span></div>
         <div class="meta">
-          <span>${t('duty.inq_opened', { at: `${localDay(q.opened_at, off)} ${localHM(q.opened_at, off)}` })}</span>
+          <span>${t('duty.inq_opened', { at: localDayHM(q.opened_at, off) })}</span>
           ${q.call_made ? html`<span>${t('duty.inq_called')}</span>` : ''}
           ${q.reason_category && html`<span>${t('duty.reason.' + q.reason_category, q.reason_category)}</span>`}
         </div>

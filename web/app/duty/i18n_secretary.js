@@ -1,6 +1,4 @@
 // Strings of the secretary's duty page (duty/checkin.js), zh-CN and English.
-// Words for codes (flags, window, spot-check, leave and inquiry states) are shared with the
-// supervisors' pages through the helpers exported by duty/checkin.js.
 export const zh = {
   'nav.duty': '值守',
   'duty.title': '今日值守',
@@ -52,12 +50,6 @@ export const zh = {
   'duty.spot_how': '点击下方的“签到”按钮即为回应；超时后签到记为迟到。',
   'duty.spot_go': '去签到',
   'duty.spot_answered': '已回应督查约请，谢谢。',
-  'duty.spot.open': '待回应',
-  'duty.spot.ok': '按时在村',
-  'duty.spot.late': '迟到',
-  'duty.spot.outside': '不在村内',
-  'duty.spot.no_answer': '未回应',
-  'duty.spot.cancelled': '已撤销',
   'duty.source.web': '网页签到',
   'duty.source.osmand': '手机自动上报',
   'duty.source.traccar': 'Traccar 自动上报',
@@ -165,12 +157,6 @@ export const en = {
   'duty.spot_how': 'Tapping “Check in” below answers it; after the deadline it counts as late.',
   'duty.spot_go': 'Go to check-in',
   'duty.spot_answered': 'Spot check answered, thank you.',
-  'duty.spot.open': 'Open',
-  'duty.spot.ok': 'In time, in the village',
-  'duty.spot.late': 'Late',
-  'duty.spot.outside': 'Outside the village',
-  'duty.spot.no_answer': 'No answer',
-  'duty.spot.cancelled': 'Cancelled',
   'duty.source.web': 'Web check-in',
   'duty.source.osmand': 'Phone (automatic)',
   'duty.source.traccar': 'Traccar (automatic)',
