@@ -8,9 +8,8 @@
 ** personal data should be.
 */
 #include "api/api.h"
-#include "io/csv.h"
 #include "io/import.h"
-#include "io/xlsx_write.h"
+#include "io/table_out.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -41,50 +40,11 @@ static int col_kind(int c) {
     return XLSX_TEXT;
 }
 
-/* Where rows go: a CSV buffer or a workbook. */
-typedef struct sink {
-    int xlsx;
-    strbuf csv;
-    xlsx_writer *w;
-    int64_t rows;
-} sink;
-
-static int sink_open(sink *k, int xlsx, const char *lang, xerr *e) {
-    memset(k, 0, sizeof k[0]);
-    k->xlsx = xlsx;
-    if (!xlsx) {
-        strbuf_addstr(&k->csv, "\xEF\xBB\xBF");   /* Excel then reads UTF-8 */
-        for (int c = 0; c < X_COUNT; c++) {
-            if (c) csv_sep(&k->csv);
-            csv_put(&k->csv, col_title(c, lang), 0);
-        }
-        csv_eol(&k->csv);
-        return 0;
-    }
-    xlsx_col cols[X_COUNT];
+/* Rows go to a CSV buffer or a workbook (io/table_out.h), on one sheet; cols outlives t. */
+static int sink_open(table_out *t, int xlsx, const char *lang, xlsx_col cols[X_COUNT], xerr *e) {
     for (int c = 0; c < X_COUNT; c++) cols[c] = (xlsx_col){col_title(c, lang), WIDTH[c], col_kind(c)};
-    k->w = xlsx_writer_new(e);
-    if (!k->w) return -1;
-    return xlsx_sheet(k->w, strcmp(lang, "en") ? "台账" : "ledger", cols, X_COUNT, e);
-}
-
-static int sink_row(sink *k, const char *const *v, xerr *e) {
-    k->rows++;
-    if (k->xlsx) return xlsx_row(k->w, v, e);
-    if (k->rows >= XLSX_MAX_ROWS)   /* the CSV is built in memory: the same bound */
-        return xerr_set(e, 400, "export_too_large", "%d", XLSX_MAX_ROWS - 1);
-    for (int c = 0; c < X_COUNT; c++) {
-        if (c) csv_sep(&k->csv);
-        csv_put(&k->csv, v[c], col_kind(c) != XLSX_NUMBER);
-    }
-    csv_eol(&k->csv);
-    return 0;
-}
-
-static void sink_free(sink *k) {
-    strbuf_release(&k->csv);
-    xlsx_writer_free(k->w);
-    k->w = NULL;
+    if (table_open(t, xlsx, cols, X_COUNT, e)) return -1;
+    return table_sheet(t, strcmp(lang, "en") ? "台账" : "ledger", e);
 }
 
 /* The causes of household id as labels joined the language's way. */
@@ -144,7 +104,7 @@ static void row_values(db_stmt *st, const char *lang, const strbuf *causes, char
     v[X_PHONE] = text_or_empty(st, 17);
 }
 
-static int write_rows(req *r, const where *w, sink *k) {
+static int write_rows(req *r, const where *w, table_out *k) {
     strbuf sql = STRBUF_INIT;
     strbuf_addf(&sql, EXPORT_SELECT, w->n + 1, w->n + 1, w->sql.buf, w->n + 2);
     db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
@@ -163,7 +123,7 @@ static int write_rows(req *r, const where *w, sink *k) {
         const char *v[X_COUNT];
         char lat[32], lon[32];
         row_values(st, r->lang, &causes, lat, lon, v);
-        if (!bad && sink_row(k, v, &r->err)) bad = 1;
+        if (!bad && table_row(k, v, &r->err)) bad = 1;
     }
     db_done(st);
     strbuf_release(&causes);
@@ -182,23 +142,20 @@ static int audit_export(req *r, const char *format, int64_t rows) {
 
 static int export(req *r, int xlsx) {
     hh_query q;
-    sink k;
+    table_out k;
+    xlsx_col cols[X_COUNT];
+    memset(&k, 0, sizeof k);
     if (hh_query_init(r, &q)) {
         hh_query_release(&q);
         return -1;
     }
-    int rc = sink_open(&k, xlsx, r->lang, &r->err);
+    int rc = sink_open(&k, xlsx, r->lang, cols, &r->err);
     if (!rc) rc = write_rows(r, &q.w, &k);
     hh_query_release(&q);
     strbuf out = STRBUF_INIT;
-    if (!rc && xlsx) {
-        rc = xlsx_finish(k.w, &out, &r->err);
-        k.w = NULL;
-    } else if (!rc) {
-        strbuf_add(&out, k.csv.buf, k.csv.len);
-    }
+    if (!rc) rc = table_finish(&k, &out, &r->err);
     if (!rc) rc = audit_export(r, xlsx ? "xlsx" : "csv", k.rows);
-    sink_free(&k);
+    table_free(&k);
     if (rc) {
         strbuf_release(&out);
         return -1;
