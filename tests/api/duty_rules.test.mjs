@@ -456,6 +456,30 @@ test('scope: a secretary sees only their own, a town official their town, 洪川
   expectOk(await admin.post(`/api/v1/duty/inquiries/${hcq[0].id}/decision`, { accepted: true }), 200);
 });
 
+test('check-ins past the retention period are purged with their photos; the outcomes stay; one audit record, no positions', async () => {
+  const { s1 } = W;
+  const mine = () => Number(sql(srv, `SELECT COUNT(*) FROM checkin WHERE user_id = ${s1.id}`).trim());
+  assert.equal(mine(), 7);
+  expectOk(await admin.patch('/api/v1/duty/settings', { retention_days: 3 }), 200);
+  setClock(srv, '2026-12-08T09:00:00+08:00');
+  // Kept: Saturday 15:00 is within three days of now.
+  const r = expectOk(await admin.post('/api/v1/duty/evaluate'), 200);
+  assert.ok(r.purged >= 6, JSON.stringify(r));
+  assert.equal(mine(), 1);
+  const w = windowsOf(s1.id);
+  assert.deepEqual(w['2026-11-30#0'], { status: 'met', checkin: 0 });
+  assert.equal(w['2026-12-05#1'].status, 'met');
+  assert.notEqual(w['2026-12-05#1'].checkin, 0);
+  assert.equal(daysOf(s1.id)['2026-11-30'].status, 'present');
+  const a = (await admin.get('/api/v1/audit?action=duty.checkin.purge')).json.items;
+  assert.equal(a.length, 1);
+  assert.equal(a[0].actor_login, 'system');
+  assert.equal(a[0].after.checkins, r.purged);
+  assert.doesNotMatch(JSON.stringify(a[0]), /29\.9|103\.3/);
+  assert.equal(expectOk(await admin.post('/api/v1/duty/evaluate'), 200).purged, 0);
+  expectOk(await admin.patch('/api/v1/duty/settings', { retention_days: 730 }), 200);
+});
+
 test('the background job evaluates on its own every XIANGCUN_DUTY_TICK seconds and stops cleanly', async () => {
   const s = await startServer({ env: { XIANGCUN_DUTY_TICK: '1', XIANGCUN_SESSION_IDLE: '100000000' } });
   try {
