@@ -106,6 +106,8 @@ int cmd_demo(int argc, char **argv) {
            c.listen_host, c.listen_port);
     for (size_t i = 0; i < sizeof USERS / sizeof USERS[0]; i++)
         printf("  %-10s %-10s %s\n", USERS[i].login, USERS[i].role, USERS[i].name);
+    printf("  %-10s %-10s %s\n", "secretary2..5", "secretary", DEMO_MORE_SECRETARIES);
+    printf("Traccar Client device identifier of `secretary`: %s\n", DEMO_DEVICE_IDENT);
     printf("password: %s%s\n\n", have ? "" : pw,
            have ? "(the one set when the demo was first seeded; XIANGCUN_DEMO_PASSWORD)" : "");
     return 0;

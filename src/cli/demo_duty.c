@@ -71,10 +71,10 @@ static const cal_day CALENDAR[] = {
     {"2027-10-07", 0, "国庆节"}, {"2027-10-09", 1, "国庆节调休上班"},
 };
 
-/* The demo device of `secretary`: enter it as the device identifier in
-** Traccar Client (server URL http://HOST:5055 with XIANGCUN_OSMAND_LISTEN, or
-** http://HOST:PORT/api/v1/osmand) and its reports land in 明月村's ledger. */
-#define DEMO_DEVICE_IDENT "hongya-demo-secretary"
+/* DEMO_DEVICE_IDENT (demo.h) is the device of `secretary`: entered as the
+** device identifier in Traccar Client (server URL http://HOST:5055 with
+** XIANGCUN_OSMAND_LISTEN, or http://HOST:PORT/api/v1/osmand), its reports
+** land in 明月村's ledger. */
 
 typedef struct sec_ctx {
     int64_t id, village;
