@@ -331,8 +331,6 @@ static json_t *bool_or_null(db_stmt *st, int col) {
     return db_col_isnull(st, col) ? json_null() : json_boolean(db_col_int(st, col) != 0);
 }
 
-static const char *text_or_null(db_stmt *st, int col) { return db_col_text(st, col); }
-
 #define LEDGER_CHECKINS \
     "SELECT c.id, c.user_id, c.at, c.pos, c.accuracy, c.inside, c.flags, c.source, c.note," \
     " CASE WHEN EXISTS (SELECT 1 FROM checkin_photo p WHERE p.checkin_id = c.id) THEN 1 ELSE 0 END" \
@@ -342,7 +340,7 @@ static const char *text_or_null(db_stmt *st, int col) { return db_col_text(st, c
 static json_t *checkin_json(db_stmt *st) {
     double lat, lon;
     if (checkin_pos_decode(db_col_text(st, 3), &lat, &lon)) return NULL;
-    const char *note = text_or_null(st, 8);
+    const char *note = db_col_text(st, 8);
     return json_pack("{s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:s, s:s?, s:b}", "id", (json_int_t)db_col_int(st, 0),
                      "at", (json_int_t)db_col_int(st, 2), "lat", lat, "lon", lon, "accuracy", real_or_null(st, 4),
                      "inside", bool_or_null(st, 5), "flags", flags_json(db_col_text(st, 6)), "source",
@@ -460,6 +458,7 @@ int h_duty_ledger(req *r) {
     int64_t pg, per;
     ledger L;
     page p;
+    memset(&p, 0, sizeof p);
     if (req_paging(r, &pg, &per)) return -1;
     int rc = ledger_open(r, &L);
     if (!rc) rc = ledger_page(r, &L, (pg - 1) * per, per, &p);
@@ -467,8 +466,8 @@ int h_duty_ledger(req *r) {
         json_t *items = json_array();
         for (int k = 0; k < p.n; k++) json_array_append(items, p.items[k]);
         reply_list(r, items, L.total, pg, per);
-        page_free(&p);
     }
+    page_free(&p);
     ledger_close(&L);
     return rc;
 }
@@ -744,7 +743,7 @@ static int today_open_spot_checks(req *r, const today *T, json_t *out) {
         json_array_append_new(out, json_pack("{s:I, s:I, s:I, s:I, s:s?}", "id", (json_int_t)db_col_int(st, 0),
                                              "user_id", (json_int_t)db_col_int(st, 1), "requested_at",
                                              (json_int_t)db_col_int(st, 2), "deadline_at",
-                                             (json_int_t)db_col_int(st, 3), "note", text_or_null(st, 4)));
+                                             (json_int_t)db_col_int(st, 3), "note", db_col_text(st, 4)));
     db_done(st);
     return rc < 0 ? -1 : 0;
 }
