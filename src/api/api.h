@@ -189,6 +189,7 @@ int h_duty_calendar_get(req *r);
 int h_duty_calendar_put(req *r);
 int h_geofence_get(req *r);
 int h_geofence_put(req *r);
+int h_geofence_delete(req *r);
 int h_duty_leaves_list(req *r);
 int h_duty_leave_create(req *r);
 int h_duty_leave_decide(req *r);

@@ -303,6 +303,21 @@ int h_geofence_put(req *r) {
     return api_commit_reply(r, 200, after);
 }
 
+int h_geofence_delete(req *r) {
+    int64_t org_id = req_id(r, 0);
+    audit_ctx ctx = api_ctx(r);
+    json_t *before = api_begin(r) ? NULL : fence_json(r, org_id);
+    if (!before || db_run_id(r->db, "DELETE FROM geofence WHERE org_id = $1", org_id, &r->err) < 0 ||
+        audit_append_id(r->db, &ctx, "duty.geofence.delete", "geofence", org_id, before, NULL, &r->err) ||
+        api_commit(r)) {
+        json_decref(before);
+        return -1;
+    }
+    json_decref(before);
+    reply_empty(r, 204);
+    return 0;
+}
+
 /* ---- the job on demand ------------------------------------------------------------ */
 
 int h_duty_evaluate(req *r) {
@@ -530,11 +545,11 @@ static json_t *load_for_decision(req *r, const duty_table *t, const char *what, 
     return before;
 }
 
-/* Run an UPDATE/INSERT whose parameters are given as (type, value) pairs by
-** the caller through a bind callback; returns the rows changed or -1. */
+/* Run a write with parameters $1..$n given as typed values (ARG_I integer,
+** ARG_S text); returns the rows changed or -1. */
 typedef struct arg { char t; int64_t i; const char *s; } arg;
-#define I(v) ((arg){'i', (v), NULL})
-#define S(v) ((arg){'s', 0, (v)})
+#define ARG_I(v) ((arg){'i', (v), NULL})
+#define ARG_S(v) ((arg){'s', 0, (v)})
 
 static int64_t run(req *r, const char *sql, const arg *a, int n) {
     db_stmt *st = db_prepare(r->db, sql, &r->err);
@@ -623,7 +638,7 @@ int h_duty_leave_create(req *r) {
 int h_duty_leave_cancel(req *r) {
     if (api_begin(r)) return -1;
     json_t *before = load_for_decision(r, &LEAVES, "leave", "pending");
-    if (!before || run(r, "UPDATE duty_leave SET status = 'cancelled' WHERE id = $1", (arg[]){I(req_id(r, 0))}, 1) < 0) {
+    if (!before || run(r, "UPDATE duty_leave SET status = 'cancelled' WHERE id = $1", (arg[]){ARG_I(req_id(r, 0))}, 1) < 0) {
         json_decref(before);
         return -1;
     }
@@ -644,7 +659,7 @@ static json_t *excuse_evaluated(req *r, json_t *leave) {
     int64_t user = json_integer_value(json_object_get(leave, "user_id"));
     const char *a = json_string_value(json_object_get(leave, "start_day"));
     const char *b = json_string_value(json_object_get(leave, "end_day"));
-    arg args[] = {I(user), S(a), S(b), I(r->who.user_id), I(r->now)};
+    arg args[] = {ARG_I(user), ARG_S(a), ARG_S(b), ARG_I(r->who.user_id), ARG_I(r->now)};
     int64_t w = run(r, "UPDATE duty_window SET status = 'excused' WHERE user_id = $1 AND day >= $2 AND day <= $3"
                        " AND status = 'missed'", args, 3);
     int64_t d = w < 0 ? -1 : run(r, "UPDATE duty_day SET status = 'excused' WHERE user_id = $1 AND day >= $2"
@@ -662,7 +677,8 @@ int h_duty_leave_decide(req *r) {
         jx_text(r->json, "note", JX_OPTIONAL, 500, &note, &r->err) < 0 || api_begin(r))
         return -1;
     json_t *before = load_for_decision(r, &LEAVES, "leave", "pending"), *excused = NULL;
-    arg args[] = {S(approve ? "approved" : "rejected"), I(r->who.user_id), I(r->now), S(note), I(req_id(r, 0))};
+    arg args[] = {ARG_S(approve ? "approved" : "rejected"), ARG_I(r->who.user_id), ARG_I(r->now), ARG_S(note),
+                  ARG_I(req_id(r, 0))};
     if (!before || run(r, "UPDATE duty_leave SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4"
                           " WHERE id = $5", args, 5) < 0 ||
         (approve && !(excused = excuse_evaluated(r, before)))) {
@@ -688,12 +704,12 @@ int h_inquiry_update(req *r) {
     int rc = before ? 0 : -1;
     if (!rc && call == 1)
         rc = run(r, "UPDATE inquiry SET call_made = 1, called_at = COALESCE(called_at, $1) WHERE id = $2",
-                 (arg[]){I(r->now), I(id)}, 2) < 0;
+                 (arg[]){ARG_I(r->now), ARG_I(id)}, 2) < 0;
     if (!rc && call == 0)
-        rc = run(r, "UPDATE inquiry SET call_made = 0, called_at = NULL WHERE id = $1", (arg[]){I(id)}, 1) < 0;
+        rc = run(r, "UPDATE inquiry SET call_made = 0, called_at = NULL WHERE id = $1", (arg[]){ARG_I(id)}, 1) < 0;
     if (!rc && category)
-        rc = run(r, "UPDATE inquiry SET reason_category = $1 WHERE id = $2", (arg[]){S(category), I(id)}, 2) < 0;
-    if (!rc && reason) rc = run(r, "UPDATE inquiry SET reason = $1 WHERE id = $2", (arg[]){S(reason), I(id)}, 2) < 0;
+        rc = run(r, "UPDATE inquiry SET reason_category = $1 WHERE id = $2", (arg[]){ARG_S(category), ARG_I(id)}, 2) < 0;
+    if (!rc && reason) rc = run(r, "UPDATE inquiry SET reason = $1 WHERE id = $2", (arg[]){ARG_S(reason), ARG_I(id)}, 2) < 0;
     if (rc) {
         json_decref(before);
         return -1;
@@ -718,12 +734,13 @@ int h_inquiry_decide(req *r) {
     if (!before) return -1;
     int64_t id = req_id(r, 0), user = json_integer_value(json_object_get(before, "user_id")), drafted = 0;
     int rc = run(r, "UPDATE inquiry SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4",
-                 (arg[]){S(accepted ? "accepted" : "rejected"), I(r->who.user_id), I(r->now), I(id)}, 4) < 0;
+                 (arg[]){ARG_S(accepted ? "accepted" : "rejected"), ARG_I(r->who.user_id), ARG_I(r->now), ARG_I(id)},
+                 4) < 0;
     json_t *idx = json_object_get(before, "window_idx");
     if (!rc && accepted && json_is_integer(idx))
         rc = run(r, "UPDATE duty_window SET status = 'excused' WHERE user_id = $1 AND day = $2 AND idx = $3"
                     " AND status = 'missed'",
-                 (arg[]){I(user), S(json_string_value(json_object_get(before, "day"))), I(json_integer_value(idx))},
+                 (arg[]){ARG_I(user), ARG_S(json_string_value(json_object_get(before, "day"))), ARG_I(json_integer_value(idx))},
                  3) < 0;
     audit_ctx ctx = api_ctx(r);
     if (!rc && !accepted) rc = (drafted = ladder_escalate(r->db, &ctx, &s, user, r->now, &r->err)) < 0;
@@ -785,9 +802,11 @@ int h_sanction_decide(req *r) {
     }
     int64_t id = req_id(r, 0), user = json_integer_value(json_object_get(before, "user_id")), drafted = 0;
     int rc = run(r, "UPDATE sanction SET status = $1, decided_by = $2, decided_at = $3, note = $4 WHERE id = $5",
-                 (arg[]){S(approve ? "approved" : "dismissed"), I(r->who.user_id), I(r->now), S(note), I(id)}, 5) < 0;
+                 (arg[]){ARG_S(approve ? "approved" : "dismissed"), ARG_I(r->who.user_id), ARG_I(r->now), ARG_S(note),
+                         ARG_I(id)},
+                 5) < 0;
     if (!rc && when >= 0)
-        rc = run(r, "UPDATE sanction SET scheduled_at = $1 WHERE id = $2", (arg[]){I(when), I(id)}, 2) < 0;
+        rc = run(r, "UPDATE sanction SET scheduled_at = $1 WHERE id = $2", (arg[]){ARG_I(when), ARG_I(id)}, 2) < 0;
     audit_ctx ctx = api_ctx(r);
     if (!rc && approve && !strcmp(kind, "notice"))
         rc = (drafted = ladder_escalate(r->db, &ctx, &s, user, r->now, &r->err)) < 0;

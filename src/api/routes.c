@@ -108,6 +108,7 @@ const route ROUTES[] = {
     {PUT, "/api/v1/duty/calendar/{year}", h_duty_calendar_put, P_SETTINGS, scope_county, R_JSON},
     {GET, "/api/v1/org/{id}/geofence", h_geofence_get, P_DUTY_READ, scope_org_param, 0},
     {PUT, "/api/v1/org/{id}/geofence", h_geofence_put, P_DUTY_SUPERVISE, scope_org_param, R_JSON},
+    {DELETE, "/api/v1/org/{id}/geofence", h_geofence_delete, P_DUTY_SUPERVISE, scope_org_param, 0},
     {GET, "/api/v1/duty/leaves", h_duty_leaves_list, P_DUTY_READ, NULL, 0},
     {POST, "/api/v1/duty/leaves", h_duty_leave_create, P_DUTY_CHECKIN, NULL, R_JSON},
     {POST, "/api/v1/duty/leaves/{id}/decision", h_duty_leave_decide, P_DUTY_SUPERVISE, scope_leave_param, R_JSON},

@@ -369,20 +369,27 @@ static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
 static int g_running, g_stop, g_tick;
 
+/* One pass on the job's own connection; after a failure the connection is
+** dropped and the next pass opens a new one (the database may have restarted). */
+static void job_pass(db **d) {
+    xerr e = {0};
+    duty_run run;
+    if (!*d) *d = db_open(db_url(), &e);
+    if (*d && !duty_evaluate(*d, clock_now(), &run, &e)) return;
+    fprintf(stderr, "xiangcun: duty job: %s: %s\n", e.code ? e.code : "error", e.detail);
+    if (*d) db_close(*d);
+    *d = NULL;
+}
+
 static void *job_main(void *arg) {
     (void)arg;
-    xerr e = {0};
-    /* A connection of its own, closed here: the server closes the request threads'
-    ** connections (db_close_all) before this thread is stopped. */
-    db *d = db_open(db_url(), &e);
-    if (!d) fprintf(stderr, "xiangcun: duty job: %s: %s\n", e.code, e.detail);
+    /* A connection of its own, closed here: the server closes the request
+    ** threads' connections (db_close_all) before this thread is stopped. */
+    db *d = NULL;
     pthread_mutex_lock(&g_mu);
-    while (d && !g_stop) {
+    while (!g_stop) {
         pthread_mutex_unlock(&g_mu);
-        duty_run run;
-        xerr_clear(&e);
-        if (duty_evaluate(d, clock_now(), &run, &e))
-            fprintf(stderr, "xiangcun: duty job: %s: %s\n", e.code ? e.code : "error", e.detail);
+        job_pass(&d);
         pthread_mutex_lock(&g_mu);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);

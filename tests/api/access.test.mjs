@@ -472,6 +472,11 @@ const ROWS = [
         route: 'PUT /api/v1/org/{id}/geofence', scoped: true, expect: SUPERVISE,
         req: (w) => ({ path: `/api/v1/org/${w === 'in' ? T.fenceVillage : T.hcVillage}/geofence`, body: { center: [29.6, 103.1], radius_m: 1000 } }),
       },
+      {
+        // A fresh village with a fence, in the official's town or in 洪川镇.
+        route: 'DELETE /api/v1/org/{id}/geofence', scoped: true, expect: { ...SUPERVISE, admin: 204, official: [204, O], townadmin: [204, O] },
+        setup: (p, w) => T.fencedVillage(w), req: (w, p, id) => ({ path: `/api/v1/org/${num(id)}/geofence` }),
+      },
       { route: 'GET /api/v1/duty/leaves', scoped: true, expect: LIST, req: list('/api/v1/duty/leaves') },
       {
         route: 'POST /api/v1/duty/leaves', expect: { ...COUNTY, admin: F, townadmin: F, secretary: 201 },
@@ -591,6 +596,11 @@ before(async () => {
     T.hcVillage = hcVillage;
     T.fenceVillage = expectOk(await admin.post('/api/v1/org', { parent_id: T.town, code: orgCode(), name: uniq('围栏村') }), 201).id;
     expectOk(await admin.put(`/api/v1/org/${hcVillage}/geofence`, { center: [29.6, 103.1], radius_m: 1000 }), 200);
+    T.fencedVillage = async (w) => {
+      const id = expectOk(await admin.post('/api/v1/org', { parent_id: w === 'in' ? T.town : T.hc, code: orgCode(), name: uniq('围栏村') }), 201).id;
+      expectOk(await admin.put(`/api/v1/org/${id}/geofence`, { center: [29.6, 103.1], radius_m: 1000 }), 200);
+      return id;
+    };
     let leaveSeq = 0;
     T.leaveBody = () => {
       const day = new Date(Date.UTC(2030, 0, 1) + 2 * 86400000 * leaveSeq++).toISOString().slice(0, 10);

@@ -156,6 +156,15 @@ test('geofence: a polygon or a circle, only on villages, validated, audited, in 
   const audit = (await admin.get('/api/v1/audit?entity=geofence')).json.items;
   assert.ok(audit.some((x) => x.action === 'duty.geofence.create'));
   assert.ok(audit.some((x) => x.action === 'duty.geofence.update'));
+  // Removed: the village then has no fence (every point counts as inside).
+  expectError(await official.del(`/api/v1/org/${T.hcVillage}/geofence`), 403, 'out_of_scope');
+  expectError(await secretary.del(`/api/v1/org/${village}/geofence`), 403, 'forbidden');
+  expectOk(await official.del(`/api/v1/org/${village}/geofence`), 204);
+  expectError(await official.get(`/api/v1/org/${village}/geofence`), 404, 'not_found');
+  expectError(await official.del(`/api/v1/org/${village}/geofence`), 404, 'not_found');
+  const del = (await admin.get(`/api/v1/audit?action=duty.geofence.delete&entity_id=${village}`)).json.items;
+  assert.equal(del.length, 1);
+  assert.equal(del[0].before.kind, 'circle');
 });
 
 // ---- the evaluation -----------------------------------------------------------------------
