@@ -258,7 +258,9 @@ static int form_split(const char *body, size_t len, form *f, char *buf, xerr *e)
             size_t klen = eq - i, vlen = eq < end ? end - eq - 1 : 0;
             char *k = buf + at, *v = k + klen + 1;
             if (osmand_url_decode(body + i, klen, k, klen + 1)) return bad(e, "body");
-            if (osmand_url_decode(body + eq + 1, vlen, v, vlen + 1)) return bad(e, k);
+            /* Name the field when it is a plain name (the detail goes back as text). */
+            if (osmand_url_decode(body + eq + 1, vlen, v, vlen + 1))
+                return bad(e, klen && klen <= 32 && strspn(k, "abcdefghijklmnopqrstuvwxyz_") == klen ? k : "body");
             at += klen + vlen + 2;
             f->key[f->n] = k;
             f->value[f->n++] = v;

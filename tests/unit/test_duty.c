@@ -233,6 +233,9 @@ static void test_form(void **state) {
     assert_int_equal(osmand_parse_form(esc, strlen(esc), &r, &e), -1);
     assert_string_equal(e.code, "invalid_value");
     assert_string_equal(e.detail, "lon");
+    const char *oddkey = "id=dev-01&lat=29.73&lon=103.27&%FF%FE=%ZZ";
+    assert_int_equal(osmand_parse_form(oddkey, strlen(oddkey), &r, &e), -1);
+    assert_string_equal(e.detail, "body");
     /* Only len bytes count: the same body cut before lon. */
     assert_int_equal(osmand_parse_form(body, 22, &r, &e), -1);
     assert_string_equal(e.code, "missing_field");
