@@ -7,8 +7,9 @@
 import { html } from 'htm/preact';
 import { useState, useEffect, useRef } from 'preact/hooks';
 import { api, query } from '../api.js';
-import { t } from '../i18n.js';
+import { t, getLang } from '../i18n.js';
 import { useLoad, loadOrgs, ErrorBox, Loading, formData } from '../ui.js';
+import { metres } from '../households.js';
 import { loadLeaflet, tileLayers, getTiles, datum, locate, distanceM } from '../leaflet.js';
 import { canSupervise, canSetRules, loadBoundaries, villagesOf, NodeSelect, YearSelect, countyDay } from './supervise.js';
 
@@ -105,6 +106,12 @@ function Settings({ write }) {
 
 // ---- holiday calendar -------------------------------------------------------------------------
 
+// The year's exceptions, a folded list per month (a year holds some 40 of them); dates added
+// since the last save stay on top, open, until saved.
+let rowSeq = 0;
+const calRow = (d, fresh = false) => ({ key: ++rowSeq, day: d.day || '', working: !!d.working, name: d.name || '', fresh });
+const monthName = (m) => new Date(2000, m - 1, 1).toLocaleString(getLang(), { month: 'long' });
+
 function Calendar({ write, initialYear }) {
   const [year, setYear] = useState(initialYear || Number(countyDay().slice(0, 4)));
   const data = useLoad(() => api('GET', '/duty/calendar' + query({ year })), [year]);
@@ -113,12 +120,11 @@ function Calendar({ write, initialYear }) {
   const [error, setError] = useState(null);
   const [saved, setSaved] = useState(false);
   useEffect(() => {
-    const days = data.data ? (data.data.days || data.data.items || []) : [];
-    setRows(days.map((d) => ({ day: d.day, working: !!d.working, name: d.name || '' })));
-    setSaved(false);
+    setRows((data.data ? data.data.days || [] : []).map((d) => calRow(d)));
   }, [data.data]);
 
-  const setRow = (i, patch) => setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const edit = (next) => { setSaved(false); setRows(next); };
+  const setRow = (key, patch) => edit(rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
   async function save(e) {
     e.preventDefault();
     const days = rows.filter((r) => r.day).map((r) => ({ day: r.day, working: r.working, name: r.name.trim() }))
@@ -128,32 +134,45 @@ function Calendar({ write, initialYear }) {
     finally { setBusy(false); }
   }
 
+  const row = (r) => html`<li class="item duty-cal-row" key=${r.key} data-testid="cal-row" data-day=${r.day}>
+    <input type="date" required value=${r.day} min=${year + '-01-01'} max=${year + '-12-31'} aria-label=${t('sup.cal.day')}
+      data-testid="cal-day" onInput=${(e) => setRow(r.key, { day: e.target.value })} />
+    <select value=${r.working ? '1' : '0'} aria-label=${t('sup.cal.kind')} data-testid="cal-working"
+        onChange=${(e) => setRow(r.key, { working: e.target.value === '1' })}>
+      <option value="0">${t('sup.cal.holiday')}</option><option value="1">${t('sup.cal.workday')}</option></select>
+    <input value=${r.name} maxlength="40" placeholder=${t('sup.cal.name')} aria-label=${t('sup.cal.name')}
+      data-testid="cal-name" onInput=${(e) => setRow(r.key, { name: e.target.value })} />
+    ${write && html`<button type="button" class="btn btn-ghost" aria-label=${t('sup.remove')}
+      onClick=${() => edit(rows.filter((x) => x.key !== r.key))}>✕</button>`}
+  </li>`;
+  const fresh = rows.filter((r) => r.fresh);
+  const months = [...new Set(rows.filter((r) => !r.fresh).map((r) => Number(r.day.slice(5, 7))))].sort((x, y) => x - y);
+
   return html`<section class="card" data-testid="rules-calendar">
     <div class="head-row"><h2>${t('sup.cal.title')}</h2>
-      <${YearSelect} value=${year} testid="cal-year" onChange=${setYear} /></div>
+      <${YearSelect} value=${year} testid="cal-year" onChange=${(y) => { setSaved(false); setYear(y); }} /></div>
     <p class="small muted top0">${t('sup.cal.hint')}</p>
     ${data.loading && !data.data && html`<${Loading} />`}
     <${ErrorBox} error=${data.error} />
     <form onSubmit=${save}>
       <fieldset class="duty-fieldset bare" disabled=${!write}>
-      <ul class="list">${rows.map((r, i) => html`<li class="item duty-cal-row" data-testid="cal-row" data-day=${r.day}>
-        <input type="date" required value=${r.day} min=${year + '-01-01'} max=${year + '-12-31'} aria-label=${t('sup.cal.day')}
-          data-testid="cal-day" onInput=${(e) => setRow(i, { day: e.target.value })} />
-        <select value=${r.working ? '1' : '0'} aria-label=${t('sup.cal.kind')} data-testid="cal-working"
-            onChange=${(e) => setRow(i, { working: e.target.value === '1' })}>
-          <option value="0">${t('sup.cal.holiday')}</option><option value="1">${t('sup.cal.workday')}</option></select>
-        <input value=${r.name} maxlength="40" placeholder=${t('sup.cal.name')} aria-label=${t('sup.cal.name')}
-          data-testid="cal-name" onInput=${(e) => setRow(i, { name: e.target.value })} />
-        ${write && html`<button type="button" class="btn btn-ghost" aria-label=${t('sup.remove')}
-          onClick=${() => setRows(rows.filter((_, j) => j !== i))}>✕</button>`}
-      </li>`)}</ul>
+        ${fresh.length > 0 && html`<ul class="list cal-fresh">${fresh.map(row)}</ul>`}
+        ${months.map((m) => {
+          const mine = rows.filter((r) => !r.fresh && Number(r.day.slice(5, 7)) === m);
+          const off = mine.filter((r) => !r.working).length;
+          return html`<details class="cal-month" key=${m} data-testid="cal-month" data-month=${m}>
+            <summary>${monthName(m)} · ${t('sup.cal.month_sum', { off, on: mine.length - off })}
+              <span class="muted small"> ${[...new Set(mine.map((r) => r.name).filter(Boolean))].join('、')}</span></summary>
+            <ul class="list">${mine.map(row)}</ul>
+          </details>`;
+        })}
       </fieldset>
       ${data.data && rows.length === 0 && html`<p class="muted">${t('sup.cal.empty')}</p>`}
       <${ErrorBox} error=${error} />
       ${saved && html`<p class="ok" role="status" data-testid="cal-saved">${t('sup.saved')}</p>`}
       ${write && html`<div class="actions">
         <button type="button" class="btn" data-testid="cal-add"
-          onClick=${() => setRows([...rows, { day: '', working: false, name: '' }])}>${t('sup.cal.add')}</button>
+          onClick=${() => edit([calRow({}, true), ...rows])}>${t('sup.cal.add')}</button>
         <button class="btn btn-primary" disabled=${busy} data-testid="cal-save">${t('common.save')}</button>
       </div>`}
     </form>
@@ -218,11 +237,14 @@ function FenceEditor({ orgId, write, role }) {
         if (map.attributionControl) map.attributionControl.setPrefix(false);
         base.layers.forEach((l) => l.addTo(map));
         L.control.scale({ imperial: false }).addTo(map);
-        const mine = gj && { ...gj, features: (gj.features || []).filter((f) => String(f.properties && f.properties.org_id) === String(orgId)) };
-        const outline = mine && L.geoJSON(mine, {
+        // The village's own outline bold, its neighbours faint; the view fits the village, else them all.
+        const own = (f) => String(f.properties && f.properties.org_id) === String(orgId);
+        const outline = gj && L.geoJSON(gj, {
           coordsToLatLng: (c) => L.latLng(...s.datum.show(c[1], c[0])), interactive: false,
-          style: () => ({ color: '#8f2420', weight: 1, dashArray: '4 3', fillOpacity: 0.08 }),
+          style: (f) => (own(f) ? { color: '#8f2420', weight: 2, dashArray: '4 3', fillOpacity: 0.08 }
+            : { color: '#8f2420', weight: 1, opacity: 0.4, dashArray: '2 4', fillOpacity: 0 }),
         }).addTo(map);
+        const mine = outline && outline.getLayers().filter((l) => own(l.feature));
         s.shape = L.featureGroup().addTo(map);
         s.map = map;
         map.on('click', (e) => {
@@ -236,7 +258,8 @@ function FenceEditor({ orgId, write, role }) {
         setDraft(d);
         const b = drawDraft(d);
         if (b && b.isValid()) map.fitBounds(b.pad(0.3), { maxZoom: 17 });
-        else if (outline && outline.getBounds().isValid()) map.fitBounds(outline.getBounds().pad(0.2), { maxZoom: 16 });
+        else if (mine && mine.length) map.fitBounds(L.featureGroup(mine).getBounds().pad(0.2), { maxZoom: 16 });
+        else if (outline && outline.getBounds().isValid()) map.fitBounds(outline.getBounds(), { maxZoom: 16 });
         else map.setView(FALLBACK.center, FALLBACK.zoom);
         setReady(true);
       } catch (e) { if (!dead) setError(e); }
@@ -303,7 +326,7 @@ function FenceEditor({ orgId, write, role }) {
         : draft.center ? t('sup.fence.circle', { lat: draft.center[0].toFixed(6), lon: draft.center[1].toFixed(6), r: draft.radius })
           : t('sup.fence.no_center')}
       ${!draft.stored && ' · ' + t('sup.fence.unsaved')}
-      ${draft.mode === 'polygon' && draft.pts.length >= 3 && ' · ' + t('sup.fence.perimeter', { m: Math.round(perimeter(draft.pts)) })}
+      ${draft.mode === 'polygon' && draft.pts.length >= 3 && ' · ' + t('sup.fence.perimeter', { m: metres(perimeter(draft.pts)) })}
     </p>`}
     ${draft && write && html`<div class="actions">
       ${draft.mode === 'circle' && html`<label class="fence-radius">${t('sup.fence.radius')}

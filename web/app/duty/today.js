@@ -270,6 +270,7 @@ function SecretaryList({ secs, d, role, onSent }) {
   const [open, setOpen] = useState(null); // user id whose spot-check form is open
   const [sent, setSent] = useState(null);
   const missing = new Set((d.not_checked_in || []).map(String));
+  const asked = new Set((d.open_spot_checks || []).map((c) => String(c.user_id)));
   return html`<section class="card" data-testid="sec-list">
     <h2>${t('sup.today.secretaries')}</h2>
     ${sent && html`<p class="ok" role="status" data-testid="spot-ok">${sent}</p>`}
@@ -283,6 +284,7 @@ function SecretaryList({ secs, d, role, onSent }) {
             <span>${s.last ? t('sup.today.last_at', { time: countyDay(s.last.at) === d.day ? hhmm(s.last.at) : dayTime(s.last.at) })
               : t('sup.today.no_position')}</span>
             ${s.excused && html`<span class="badge duty-excused">${t('sup.today.excused')}</span>`}
+            ${asked.has(String(s.id)) && html`<span class="badge warn" data-testid="sec-asked">${t('sup.today.open_spot')}</span>`}
             <${Flags} flags=${s.last && s.last.flags} /></div>
           <div class="meta"><${WindowChips} windows=${s.windows} defs=${d.windows} last=${s.last} /></div>
         </div>
