@@ -130,6 +130,13 @@ test('N at random under a node: enabled secretaries in it without an open spot c
     expectOk(await official.post(`/api/v1/duty/spot-checks/${s.id}/cancel`), 200);
   }
   assert.deepEqual([...seen].sort(), [T.sec, T.sec2].sort());
+  // A secretary on approved leave today is not picked (named, they still may be asked).
+  const today = new Date((serverNow() + 8 * 3600) * 1000).toISOString().slice(0, 10);
+  const leave = expectOk(await sec2.post('/api/v1/duty/leaves', { kind: 'leave', start_day: today, end_day: today, reason: '病假' }), 201);
+  expectOk(await official.post(`/api/v1/duty/leaves/${leave.id}/decision`, { approve: true }), 200);
+  const picked = await ask(official, { town_id: T.village, count: 5 });
+  assert.deepEqual(picked.map((s) => s.user_id), [T.sec], 'only the one not on leave');
+  await cancelAll();
   // A node outside the caller's town: 403; unknown: 404.
   expectError(await official.post('/api/v1/duty/spot-checks', { town_id: T.hc, count: 1 }), 403, 'out_of_scope');
   expectError(await official.post('/api/v1/duty/spot-checks', { town_id: 999999, count: 1 }), 404, 'not_found');

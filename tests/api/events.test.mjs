@@ -162,9 +162,22 @@ test('a spot check reaches its secretary and the supervisors of the village at o
   for (const n of ['sec2', 'hcOfficial', 'secHc'])
     assert.deepEqual(streams[n].events.filter((e) => e.event.startsWith('spot_check')), [], `${n} heard it`);
 
-  await cancel(official, item.id);
-  await waitFor(streams.sec, spotEvent(item.id, 'cancelled'), 3000, 'the cancellation');
-  await waitFor(streams.official, spotEvent(item.id, 'cancelled'), 3000, 'the cancellation');
+  // The secretary's check-in answers it: both sides hear the outcome.
+  const c = expectOk(await sec.post('/api/v1/duty/checkins', { lat: 29.73, lon: 103.27, accuracy: 10 }), 201);
+  assert.deepEqual(c.spot_checks, [item.id]);
+  for (const n of ['sec', 'official']) {
+    const ev = await waitFor(streams[n], (e) => e.event === 'spot_check_answered' && e.data.id === item.id, 3000, `answer for ${n}`);
+    assert.ok(['ok', 'outside'].includes(ev.data.status), ev.data.status);
+    assert.equal(ev.data.checkin_id, c.id);
+  }
+  // A cancellation is a spot_check event with its status.
+  const [next] = await ask(official, [T.sec]);
+  await cancel(official, next.id);
+  await waitFor(streams.sec, spotEvent(next.id, 'cancelled'), 3000, 'the cancellation');
+  await waitFor(streams.official, spotEvent(next.id, 'cancelled'), 3000, 'the cancellation');
+  await sleep(300);
+  for (const n of ['sec2', 'hcOfficial', 'secHc'])
+    assert.deepEqual(streams[n].events.filter((e) => e.event.startsWith('spot_check')), [], `${n} heard it`);
   // The same ids for everyone: one encoding of each event.
   assert.deepEqual(streams.sec.events.map((e) => e.id), streams.admin.events.map((e) => e.id));
   for (const s of Object.values(streams)) s.close();
