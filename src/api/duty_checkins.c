@@ -109,31 +109,38 @@ int h_duty_checkin_create(req *r) {
 
 /* ---- the list -------------------------------------------------------------------- */
 
+/* May the caller see user_id's points? 0, or 404 (no such user) / 403. */
+static int check_user(req *r, int64_t user_id) {
+    db_stmt *st = db_prepare(r->db,
+        "SELECT o.path FROM app_user u JOIN org_node o ON o.id = u.org_id WHERE u.id = $1", &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, user_id);
+    int rc = db_step(st, &r->err);
+    char path[256] = "";
+    if (rc == 1) snprintf(path, sizeof path, "%s", db_col_text(st, 0));
+    db_done(st);
+    if (rc < 0) return -1;
+    return rc ? may_see(r, user_id, path) : fail(r, 404, "not_found", "user");
+}
+
 /* The filters of the list: whose points (user_id, checked) and which local days. */
 static int list_filters(req *r, const duty_settings *s, where *w, char lo[256], char hi[256]) {
     int64_t user_id;
     char path[256];
     const char *from = req_query(r, "from"), *to = req_query(r, "to");
-    if (req_query_int(r, "user_id", 1, INT64_MAX, 0, &user_id) || api_list_path(r, path)) return -1;
-    if (self_only(r) && !user_id) user_id = r->who.user_id;
-    if (user_id) {
-        db_stmt *st = db_prepare(r->db,
-            "SELECT o.path FROM app_user u JOIN org_node o ON o.id = u.org_id WHERE u.id = $1", &r->err);
-        if (!st) return -1;
-        db_bind_int(st, 1, user_id);
-        int rc = db_step(st, &r->err);
-        char upath[256] = "";
-        if (rc == 1) snprintf(upath, sizeof upath, "%s", db_col_text(st, 0));
-        db_done(st);
-        if (rc < 0) return -1;
-        if (!rc) return fail(r, 404, "not_found", "user");
-        if (may_see(r, user_id, upath)) return -1;
+    if (req_query_int(r, "user_id", 1, INT64_MAX, 0, &user_id) || api_list_path(r, path) ||
+        (user_id && check_user(r, user_id)))
+        return -1;
+    if (self_only(r)) {
+        /* All of one's own points, wherever they were taken. */
+        where_int(w, "c.user_id = ?", r->who.user_id);
+    } else {
+        /* The points taken in villages of the subtree (the secretary's village then). */
+        scope_range(path, lo, hi);
+        where_text(w, "c.org_id IN (SELECT id FROM org_node WHERE path >= ?", lo);
+        where_text(w, " AND path < ?)", hi);
+        if (user_id) where_int(w, " AND c.user_id = ?", user_id);
     }
-    /* The points of villages in the subtree (the secretary's village when each was taken). */
-    scope_range(path, lo, hi);
-    where_text(w, "c.org_id IN (SELECT id FROM org_node WHERE path >= ?", lo);
-    where_text(w, " AND path < ?)", hi);
-    if (user_id) where_int(w, " AND c.user_id = ?", user_id);
     int64_t t0 = from ? duty_day_start(s, from) : 0, t1 = to ? duty_day_start(s, to) : 0;
     if (t0 < 0) return fail(r, 400, "invalid_value", "from");
     if (t1 < 0) return fail(r, 400, "invalid_value", "to");
