@@ -55,7 +55,10 @@ function connect() {
   source = new EventSource(lastId ? PATH + '?last_event_id=' + encodeURIComponent(lastId) : PATH);
   handlers.clear();
   for (const name of subscribers.keys()) listen(name);
-  source.addEventListener('reload', () => emit('resync', null));
+  source.addEventListener('reload', (ev) => {
+    if (ev.lastEventId) lastId = ev.lastEventId;
+    emit('resync', null);
+  });
   source.onopen = () => {
     open = true;
     retryMs = RETRY_MIN_MS;
