@@ -16,7 +16,6 @@
 
 #define MAX_TARGETS 50
 #define MAX_CANDIDATES 5000
-#define DEFAULT_DEADLINE_MIN 15
 
 static const char *const STATUSES[] = {"open", "ok", "late", "outside", "no_answer", "cancelled", NULL};
 
@@ -164,6 +163,12 @@ static int random_targets(req *r, int64_t org_id, int64_t count, const duty_sett
     return *n ? 0 : fail(r, 400, "spot_no_secretaries", NULL);
 }
 
+/* Ask one secretary (a named one checked first); the new id, -1 on error. */
+static int64_t ask_one(req *r, const audit_ctx *ctx, int64_t user_id, int named, int64_t deadline, const char *note) {
+    if (named && check_target(r, user_id)) return -1;
+    return spot_create(r->db, ctx, user_id, deadline, note, &r->err);
+}
+
 /* Who the request names: {user_ids:[...]} or {town_id, count}. */
 static int targets(req *r, const duty_settings *s, int64_t *ids, int *n, int *named_out) {
     json_t *named = json_object_get(r->json, "user_ids");
@@ -185,18 +190,16 @@ int h_spot_check_create(req *r) {
     const char *note = NULL;
     int n = 0, named = 0;
     if (duty_settings_load(r->db, &s, &r->err)) return -1;
-    int64_t def = s.spot_deadline_min > 0 ? s.spot_deadline_min : DEFAULT_DEADLINE_MIN;
     if (jx_int(r->json, "deadline_minutes", JX_OPTIONAL, 1, 240, &minutes, &r->err) < 0 ||
         jx_text(r->json, "note", JX_OPTIONAL, 500, &note, &r->err) < 0)
         return -1;
-    if (!minutes) minutes = def;
+    if (!minutes) minutes = s.spot_deadline_min;   /* the county default */
     if (note && !*note) note = NULL;
     audit_ctx ctx = api_ctx(r);
     if (api_begin(r) || targets(r, &s, ids, &n, &named)) return -1;
     json_t *items = json_array();
     for (int i = 0; i < n; i++) {
-        int64_t id = named && check_target(r, ids[i]) ? -1
-                     : spot_create(r->db, &ctx, ids[i], r->now + minutes * 60, note, &r->err);
+        int64_t id = ask_one(r, &ctx, ids[i], named, r->now + minutes * 60, note);
         json_t *o = id > 0 ? spot_get_json(r->db, id, &r->err) : NULL;
         if (!o) {
             json_decref(items);

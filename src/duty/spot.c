@@ -5,6 +5,7 @@
 #include "http/http.h"
 #include "http/sse.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define SPOT_BY_ID "SELECT " SPOT_COLUMNS ", o.path FROM " SPOT_FROM " WHERE s.id = $1"
@@ -33,7 +34,7 @@ static json_t *load(db *d, int64_t id, char path[256], xerr *e) {
     db_bind_int(st, 1, id);
     int rc = db_step(st, e);
     json_t *o = rc == 1 ? spot_row_json(st) : NULL;
-    if (rc == 1 && path) strncpy(path, db_col_text(st, 13), 255)[255] = 0;
+    if (rc == 1 && path) snprintf(path, 256, "%s", db_col_text(st, 13));
     db_done(st);
     if (rc == 0) xerr_set(e, 404, "not_found", "%s", "spot_check");
     return o;

@@ -29,7 +29,6 @@
 #define RETRY_MS 3000
 
 typedef struct event {
-    uint64_t id;
     int64_t user_id;
     unsigned perm;
     char *org_path;      /* NULL: not for a subtree */
@@ -254,9 +253,10 @@ int sse_subscribe(req *r) {
     const char *last = req_header(r, "Last-Event-ID");
     if (!last) last = req_query(r, "last_event_id");
     pthread_mutex_lock(&g.mu);
-    int rc = g.closing ? fail(r, 503, "busy", NULL)
-             : user_streams(r->who.user_id) >= g.per_user ? fail(r, 429, "too_many_streams", NULL)
-             : start_timer(r);
+    int rc;
+    if (g.closing) rc = fail(r, 503, "busy", NULL);
+    else if (user_streams(r->who.user_id) >= g.per_user) rc = fail(r, 429, "too_many_streams", NULL);
+    else rc = start_timer(r);
     if (rc) {
         pthread_mutex_unlock(&g.mu);
         return -1;
@@ -333,7 +333,7 @@ static void ring_add(const pending *p) {
     strbuf_addf(&sb, "id: %s-%" PRIu64 "\nevent: %s\ndata: %s\n\n", g.boot, g.next_id, p->name, p->data);
     ev->len = sb.len;
     ev->bytes = strbuf_detach(&sb);
-    ev->id = g.next_id++;
+    g.next_id++;
     ev->user_id = p->user_id;
     ev->perm = p->perm;
     ev->org_path = p->org_path ? xstrdup(p->org_path) : NULL;
