@@ -2,7 +2,8 @@
 // official's today tab (map markers and list match the API; a random spot check sent and cancelled,
 // a named one sent and listed open with its countdown), the ledger (filters by village, secretary
 // and dates; the CSV and XLSX exports answer 200), the cases tab (the failed spot check's inquiry:
-// call, reason and rejection recorded; the notice of criticism it drafts approved), the evaluation
+// call, reason and rejection recorded; the notice of criticism it drafts approved; an official trip
+// approved), the evaluation
 // (table and published figures match the API; exports), the rules tab as admin (settings, a
 // holiday, a polygon fence drawn on the map and a circle fence, all stored), the auditor's
 // read-only view, and English. Fails on any console error.
@@ -230,6 +231,12 @@ test('cases: the failed spot check\'s inquiry gets call, reason and a rejection;
     assert.equal(run.status, 200);
     const inq = (await T.official('GET', '/duty/inquiries?status=open')).body.items.find((q) => q.spot_check_id === T.spotId);
     assert.ok(inq, 'an open inquiry for the failed spot check');
+    // And an official trip next week waiting for the town's approval.
+    const day = (await T.official('GET', '/duty/today')).body.day;
+    const later = (n) => new Date(Date.parse(day + 'T00:00:00Z') + n * 86400000).toISOString().slice(0, 10);
+    const trip = await T.secretary('POST', '/duty/leaves',
+      { kind: 'trip', start_day: later(7), end_day: later(8), reason: '赴县农业农村局汇报产业项目' });
+    assert.equal(trip.status, 201, JSON.stringify(trip.body));
 
     const { context, page, errors } = await phone();
     try {
@@ -264,6 +271,15 @@ test('cases: the failed spot check\'s inquiry gets call, reason and a rejection;
       await sanction.waitFor({ state: 'detached' });
       const approved = (await T.official('GET', '/duty/sanctions?status=approved')).body.items.find((s) => s.id === sid);
       assert.ok(approved && approved.user_id === T.secId && approved.decided_by === T.officialId, JSON.stringify(approved));
+
+      // The trip: approved with a note.
+      const leave = page.locator(`[data-testid=leave][data-id="${trip.body.id}"]`);
+      await leave.getByText('赴县农业农村局汇报产业项目').waitFor();
+      await leave.getByTestId('leave-note').fill('同意');
+      await leave.getByTestId('leave-approve').click();
+      await leave.waitFor({ state: 'detached' });
+      const ok = (await T.official('GET', '/duty/leaves?status=approved')).body.items.find((l) => l.id === trip.body.id);
+      assert.ok(ok && ok.decided_by === T.officialId, JSON.stringify(ok));
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

@@ -47,7 +47,21 @@ function useAct(after) {
   return { busy, error, act };
 }
 
+// A decision's body from its form: {[key]: yes} with the note when one was written.
+function decision(key, yes, form) {
+  const note = (formData(form).note || '').trim();
+  return note ? { [key]: yes, note } : { [key]: yes };
+}
+
 // ---- inquiries ----------------------------------------------------------------------------------
+
+// The call and reason as a form holds them (PATCH /duty/inquiries/{id}).
+function findings(form) {
+  const v = formData(form);
+  const body = { call_made: !!v.call_made, reason: (v.reason || '').trim() };
+  if (v.reason_category) body.reason_category = v.reason_category;
+  return body;
+}
 
 function Inquiries({ status, write, onStatus, onDecided }) {
   const list = useLoad(() => api('GET', '/duty/inquiries' + query({ status: status === 'all' ? '' : status, per_page: 100 })),
@@ -74,22 +88,15 @@ function Inquiry({ q, write, onDone }) {
 
   function save(e) {
     e.preventDefault();
-    const v = formData(e.currentTarget);
-    const body = { call_made: !!v.call_made };
-    if (v.reason_category) body.reason_category = v.reason_category;
-    body.reason = (v.reason || '').trim();
+    const body = findings(e.currentTarget);
     setSaved(false);
     saveAfter.act(() => api('PATCH', `/duty/inquiries/${q.id}`, body));
   }
   // Accept or reject: the call and reason as they stand in the form are saved first.
   function decide(accepted, form) {
-    const v = formData(form);
+    const body = findings(form), d = decision('accepted', accepted, form);
     act(async () => {
-      const body = { call_made: !!v.call_made, reason: (v.reason || '').trim() };
-      if (v.reason_category) body.reason_category = v.reason_category;
       await api('PATCH', `/duty/inquiries/${q.id}`, body);
-      const d = { accepted };
-      if ((v.note || '').trim()) d.note = v.note.trim();
       await api('POST', `/duty/inquiries/${q.id}/decision`, d);
     });
   }
@@ -160,10 +167,9 @@ function Sanctions({ status, write, onStatus, decisions }) {
 function Sanction({ s, write, onDone }) {
   const { busy, error, act } = useAct(onDone);
   function decide(approve, form) {
-    const v = formData(form);
-    const body = { approve };
-    if ((v.note || '').trim()) body.note = v.note.trim();
-    if (approve && v.scheduled_at) body.scheduled_at = countyTs(v.scheduled_at);
+    const body = decision('approve', approve, form);
+    const when = formData(form).scheduled_at;
+    if (approve && when) body.scheduled_at = countyTs(when);
     act(() => api('POST', `/duty/sanctions/${s.id}/decision`, body));
   }
   return html`<li class="item duty-case" data-testid="sanction" data-id=${s.id} data-kind=${s.kind} data-status=${s.status}>
@@ -208,10 +214,7 @@ function Leaves({ write }) {
 function Leave({ l, write, onDone }) {
   const { busy, error, act } = useAct(onDone);
   function decide(approve, form) {
-    const v = formData(form);
-    const body = { approve };
-    if ((v.note || '').trim()) body.note = v.note.trim();
-    act(() => api('POST', `/duty/leaves/${l.id}/decision`, body));
+    act(() => api('POST', `/duty/leaves/${l.id}/decision`, decision('approve', approve, form)));
   }
   return html`<li class="item duty-case" data-testid="leave" data-id=${l.id}>
     <strong>${personName(l)}</strong> · ${t('sup.leave.kind.' + l.kind, l.kind)}

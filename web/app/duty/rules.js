@@ -10,8 +10,8 @@ import { api, query } from '../api.js';
 import { t, getLang } from '../i18n.js';
 import { useLoad, loadOrgs, ErrorBox, Loading, formData } from '../ui.js';
 import { metres } from '../households.js';
-import { loadLeaflet, tileLayers, getTiles, datum, locate, distanceM } from '../leaflet.js';
-import { canSupervise, canSetRules, loadBoundaries, villagesOf, NodeSelect, YearSelect, countyDay } from './supervise.js';
+import { loadLeaflet, locate, distanceM } from '../leaflet.js';
+import { canSupervise, canSetRules, loadBoundaries, dutyMap, outlineLayer, villagesOf, NodeSelect, YearSelect, countyDay } from './supervise.js';
 
 export function RulesTab({ me, params }) {
   const role = me.user.role;
@@ -229,24 +229,15 @@ function FenceEditor({ orgId, write, role }) {
         const [L, fence, gj] = await Promise.all([loadLeaflet(), loadFence(orgId),
           loadBoundaries(role)]);
         if (dead || !el.current) return;
-        const base = tileLayers(L, getTiles());
         const s = st.current;
-        s.L = L;
-        s.datum = datum(base.crs);
-        const map = L.map(el.current, { attributionControl: base.layers.length > 0, maxZoom: 19, doubleClickZoom: false });
-        if (map.attributionControl) map.attributionControl.setPrefix(false);
-        base.layers.forEach((l) => l.addTo(map));
-        L.control.scale({ imperial: false }).addTo(map);
+        const map = dutyMap(L, el.current, s, { doubleClickZoom: false });
         // The village's own outline bold, its neighbours faint; the view fits the village, else them all.
         const own = (f) => String(f.properties && f.properties.org_id) === String(orgId);
-        const outline = gj && L.geoJSON(gj, {
-          coordsToLatLng: (c) => L.latLng(...s.datum.show(c[1], c[0])), interactive: false,
-          style: (f) => (own(f) ? { color: '#8f2420', weight: 2, dashArray: '4 3', fillOpacity: 0.08 }
-            : { color: '#8f2420', weight: 1, opacity: 0.4, dashArray: '2 4', fillOpacity: 0 }),
-        }).addTo(map);
+        const outline = gj && outlineLayer(s, gj, (f) => (own(f)
+          ? { color: '#8f2420', weight: 2, dashArray: '4 3', fillOpacity: 0.08 }
+          : { color: '#8f2420', weight: 1, opacity: 0.4, dashArray: '2 4', fillOpacity: 0 }));
         const mine = outline && outline.getLayers().filter((l) => own(l.feature));
         s.shape = L.featureGroup().addTo(map);
-        s.map = map;
         map.on('click', (e) => {
           const d = draftRef.current;
           if (!write || !d) return;

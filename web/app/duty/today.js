@@ -8,9 +8,9 @@ import { useState, useEffect, useRef } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { go, useLoad, loadOrgs, ErrorBox, Loading, formData } from '../ui.js';
-import { loadLeaflet, tileLayers, getTiles, datum } from '../leaflet.js';
+import { loadLeaflet } from '../leaflet.js';
 import {
-  canSupervise, loadBoundaries, townsOf, NodeSelect, useLive, personName, villageName, countyDay, hhmm, dayTime, clockSpan,
+  canSupervise, loadBoundaries, dutyMap, outlineLayer, townsOf, NodeSelect, useLive, personName, villageName, countyDay, hhmm, dayTime, clockSpan,
 } from './supervise.js';
 
 const FALLBACK = { center: [29.9, 103.4], zoom: 10 }; // when nothing says where to look
@@ -150,25 +150,14 @@ function SecretaryMap({ secs, role }) {
     let dead = false;
     (async () => {
       try {
-        const L = await loadLeaflet();
+        const [L, gj] = await Promise.all([loadLeaflet(), loadBoundaries(role)]);
         if (dead || !el.current) return;
-        const base = tileLayers(L, getTiles());
         const s = st.current;
-        s.L = L;
-        s.datum = datum(base.crs);
-        const map = L.map(el.current, { attributionControl: base.layers.length > 0, maxZoom: 19 });
-        if (map.attributionControl) map.attributionControl.setPrefix(false);
-        base.layers.forEach((l) => l.addTo(map));
-        L.control.scale({ imperial: false }).addTo(map);
+        const map = dutyMap(L, el.current, s);
         s.layer = L.featureGroup().addTo(map);
-        s.map = map;
-        const gj = await loadBoundaries(role);
-        if (dead) return;
         if (gj) {
-          s.bounds = L.geoJSON(gj, {
-            coordsToLatLng: (c) => L.latLng(...s.datum.show(c[1], c[0])), interactive: false,
-            style: () => ({ color: '#8f2420', weight: 1, dashArray: '4 3', fillColor: '#fff7e6', fillOpacity: 0.35 }),
-          }).addTo(map);
+          s.bounds = outlineLayer(s, gj, () => ({ color: '#8f2420', weight: 1, dashArray: '4 3', fillColor: '#fff7e6',
+            fillOpacity: 0.35 }));
         }
         map.setView(FALLBACK.center, FALLBACK.zoom);
         setReady(true);
