@@ -113,6 +113,7 @@ export function setup({ shotPrefix = '' } = {}) {
   return {
     get base() { return BASE; },
     get password() { return PASSWORD; },
+    get server() { return server; }, // the started server (null with XC_BASE_URL): its clock file
     skip, phone, shot, logIn, apiAs,
   };
 }

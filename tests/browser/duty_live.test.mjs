@@ -3,15 +3,20 @@
 // at each 1 s ping), as a proxy or a phone switching networks would. The secretary's open page
 // must reconnect by itself with Last-Event-ID, show that it is reconnecting, and still show a
 // spot check sent while it was away, without a reload; after a refused stream (503) it opens a
-// new one itself with ?last_event_id=. Starts its own demo server (XC_BIN picks
+// new one itself with ?last_event_id=. A withdrawn spot check leaves the page; one past its
+// deadline stays, marked overdue, and the next check-in answers it late (the server's clock is
+// moved through its clock file, the duty job runs every second: XIANGCUN_DUTY_TICK). Starts its own demo server (XC_BIN picks
 // the binary); fails on any console error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 process.env.XIANGCUN_SSE_MAX_AGE = '2';
 process.env.XIANGCUN_SSE_PING = '1';
+process.env.XIANGCUN_DUTY_TICK = '1';
 const { setup } = await import('./browser.mjs');
-const { skip, phone, logIn, apiAs } = setup({ shotPrefix: 'duty-live-' });
+const { advanceClock } = await import('../lib/server.mjs');
+const web = setup({ shotPrefix: 'duty-live-' });
+const { skip, phone, logIn, apiAs } = web;
 
 test('the duty page reconnects with Last-Event-ID and shows a spot check sent while it was away', { skip }, async () => {
   const secretary = await apiAs('secretary');
@@ -70,7 +75,47 @@ test('the duty page reconnects with Last-Event-ID and shows a spot check sent wh
     assert.equal(refuse, false, 'the refused request happened');
     const last = streams[streams.length - 1];
     assert.match(new URL(last.url).searchParams.get('last_event_id') || '', /./, last.url);
+
+    // The official withdraws the request: the banner goes.
+    const open = (await official('GET', '/duty/spot-checks?status=open')).body.items.find((x) => x.user_id === secId);
+    assert.equal((await official('POST', `/duty/spot-checks/${open.id}/cancel`)).status, 200);
+    await page.getByTestId('spot-banner').waitFor({ state: 'detached' });
     assert.equal(await page.evaluate(() => window.__noReload), 1, 'no reload');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a spot check past its deadline stays on the page as overdue, and a check-in still answers it late', { skip }, async (t) => {
+  if (!web.server) { t.skip('needs the test\'s own server (its clock)'); return; }
+  const secretary = await apiAs('secretary');
+  const official = await apiAs('official');
+  const secId = (await secretary('GET', '/me')).body.user.id;
+  const fence = (await official('GET', `/org/${(await secretary('GET', '/me')).body.user.org_id}/geofence`)).body;
+  const { context, page, errors } = await phone({ geo: { latitude: fence.center ? fence.center[0] : fence.polygon[0][0],
+    longitude: fence.center ? fence.center[1] : fence.polygon[0][1], accuracy: 10 } });
+  try {
+    await logIn(page, 'secretary');
+    await page.getByTestId('nav-duty').click();
+    await page.locator('[data-testid=live-status][data-live="1"]').waitFor();
+    const r = await official('POST', '/duty/spot-checks', { user_ids: [secId], deadline_minutes: 1, note: '一分钟内签到' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const item = page.getByTestId('spot-item');
+    await item.waitFor();
+    const id = Number(await item.getAttribute('data-id'));
+
+    // Two minutes later the job (every second here) marks it no_answer: still shown, overdue.
+    advanceClock(web.server, 120);
+    await page.locator(`[data-testid=spot-item][data-id="${id}"] [data-testid=spot-countdown][data-late="1"]`).waitFor();
+    const missed = (await official('GET', '/duty/spot-checks?status=no_answer')).body.items.find((x) => x.id === id);
+    assert.ok(missed, 'no_answer in the API');
+
+    await page.getByTestId('checkin-button').click();
+    await page.getByTestId('checkin-answered').waitFor();
+    await page.getByTestId('spot-banner').waitFor({ state: 'detached' });
+    const late = (await official('GET', '/duty/spot-checks')).body.items.find((x) => x.id === id);
+    assert.equal(late.status, 'late');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

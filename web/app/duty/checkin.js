@@ -16,6 +16,7 @@ const PHOTO_MAX = 5 * 1024 * 1024;      // the server takes photos up to 5 MiB (
 const PHOTO_TIMEOUT_MS = 120000;        // a photo on a weak signal takes a while
 const GPS_TIMEOUT_MS = 20000;
 const LIVE_RELOAD_MS = 500;
+const SPOT_LIST_MAX = 20;               // spot checks fetched per status (newest first)
 const COUNTY_OFFSET_MIN = 480;          // UTC+8 until the county settings say otherwise
 
 // ---- time: the county's local clock, whatever the phone's time zone --------------------------
@@ -58,7 +59,7 @@ export function DutyPage({ me }) {
   const refresh = () => setTick((n) => n + 1);
   const settings = useLoad(() => api('GET', '/duty/settings'), []);
   const off = settings.data ? settings.data.utc_offset_min : COUNTY_OFFSET_MIN;
-  const spots = useSpotChecks(me.user.id, refresh);
+  const spots = useSpotChecks(me.user.id, off, refresh);
   const [answered, setAnswered] = useState(null); // the spot checks the last check-in answered
 
   function checkedIn(c) {
@@ -79,14 +80,25 @@ export function DutyPage({ me }) {
   </div>`;
 }
 
-// Open spot checks: loaded at start and on every (re)connection, then kept by live events.
-function useSpotChecks(userId, onChange) {
+// Spot checks a check-in still answers: open ones, and those past their deadline (no_answer)
+// requested today, which a check-in turns into "late".
+function answerable(x, off) {
+  return !x.checkin_id && (x.status === 'open'
+    || (x.status === 'no_answer' && localDay(x.requested_at, off) === localDay(serverNow(), off)));
+}
+
+// The spot checks to answer: loaded at start and on every (re)connection, then kept by live events.
+function useSpotChecks(userId, off, onChange) {
   const [items, setItems] = useState([]);
   const [live, setLive] = useState(isLive());
+  const offNow = useRef(off);
+  offNow.current = off;
   useEffect(() => {
     let gone = false;
-    const load = () => api('GET', '/duty/spot-checks' + query({ status: 'open' }))
-      .then((d) => { if (!gone) setItems(itemsOf(d).filter((x) => x.status === 'open')); }, () => {});
+    const keep = (x) => answerable(x, offNow.current);
+    const list = (status) => api('GET', '/duty/spot-checks' + query({ status, per_page: SPOT_LIST_MAX })).then(itemsOf);
+    const load = () => Promise.all([list('open'), list('no_answer')])
+      .then(([open, late]) => { if (!gone) setItems([...open, ...late].filter(keep)); }, () => {});
     const mine = (x) => x && (x.user_id === undefined || x.user_id === userId);
     let timer = 0; // a burst of events reloads the lists once
     const changed = () => { clearTimeout(timer); timer = setTimeout(onChange, LIVE_RELOAD_MS); };
@@ -96,11 +108,11 @@ function useSpotChecks(userId, onChange) {
       subscribe('spot_check', (x) => {
         if (!mine(x)) return;
         learnServerNow(x.requested_at);
-        setItems((list) => [...list.filter((y) => y.id !== x.id), ...(x.status === 'open' ? [x] : [])]);
+        setItems((now) => [...now.filter((y) => y.id !== x.id), ...(keep(x) ? [x] : [])]);
       }),
       subscribe('spot_check_answered', (x) => {
         if (!mine(x)) return;
-        setItems((list) => list.filter((y) => y.id !== x.id));
+        setItems((now) => now.filter((y) => y.id !== x.id));
         changed();
       }),
       // A position from a phone that reports by itself (Traccar Client) shows up at once too,
@@ -143,7 +155,7 @@ function SpotBanner({ items, off, answered }) {
   return html`<section class="spot-banner" role="alert" ref=${box} data-testid="spot-banner" data-ids=${sorted.map((x) => x.id).join(',')}>
     <h2>${t('duty.spot_title')}</h2>
     ${sorted.map((x) => {
-      const left = x.deadline_at - serverNow();
+      const left = x.status === 'no_answer' ? 0 : x.deadline_at - serverNow();
       return html`<div class="spot-one" data-testid="spot-item" data-id=${x.id} key=${x.id}>
         <div class="spot-count" data-testid="spot-countdown" data-late=${left <= 0 ? '1' : '0'}>
           ${left > 0 ? countdown(left) : t('duty.spot_overdue')}</div>
