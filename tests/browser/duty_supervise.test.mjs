@@ -107,9 +107,13 @@ test('today: map and list match the API; random spot check sent and cancelled; a
     // A marker per secretary with a position, coloured by inside / outside / no fence.
     const located = today.secretaries.filter((s) => s.last);
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=sup-marker]').length === n, located.length);
+    const settings = (await T.official('GET', '/duty/settings')).body;
+    const dayOf = (at) => new Date((at + settings.utc_offset_min * 60) * 1000).toISOString().slice(0, 10);
     for (const s of located) {
+      const marker = page.locator(`[data-testid=sup-marker][data-user="${s.id}"]`);
       const want = s.last.inside === true ? 'in' : s.last.inside === false ? 'out' : 'none';
-      assert.equal(await page.locator(`[data-testid=sup-marker][data-user="${s.id}"]`).getAttribute('data-place'), want);
+      assert.equal(await marker.getAttribute('data-place'), want);
+      assert.equal(await marker.getAttribute('data-stale'), dayOf(s.last.at) === today.day ? '0' : '1');
     }
     assert.equal(await page.getByTestId('missing').count(), today.not_checked_in.length);
     assert.equal(await text(page.getByTestId('today-not_checked_in').locator('dd')), String(today.not_checked_in.length));

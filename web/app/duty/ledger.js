@@ -46,7 +46,7 @@ export function LedgerTab({ params }) {
   const items = itemsOf(data);
   return html`<section class="card" data-testid="ledger">
       <h1>${t('sup.ledger.title')}</h1>
-      <form class="filters" data-testid="ledger-filters" onSubmit=${dates}>
+      <form class="filters duty-filters" data-testid="ledger-filters" onSubmit=${dates}>
         ${towns.length > 1 && html`<${NodeSelect} nodes=${towns} value=${f.town} empty=${t('common.all')}
           label=${t('sup.town')} testid="ledger-town" onChange=${(v) => set({ town: v, village: '', user_id: '' })} />`}
         <${NodeSelect} nodes=${villages} value=${f.village} empty=${t('common.all')} label=${t('sup.village')}

@@ -151,9 +151,16 @@ export function SupervisePage({ me, params }) {
       .finally(() => setReady(true));
   }, []);
 
+  // On a narrow phone (or in English) the tab bar scrolls: keep the current tab in view.
+  const bar = useRef(null);
+  useEffect(() => {
+    const cur = bar.current && bar.current.querySelector('[aria-current]');
+    if (cur) bar.current.scrollLeft = cur.offsetLeft - (bar.current.clientWidth - cur.offsetWidth) / 2;
+  }, [tab.key]);
+
   const View = tab.view;
   return html`<div class="sup" data-testid="sup-page" data-tab=${tab.key}>
-    <nav class="sup-tabs" aria-label=${t('nav.supervise')}>
+    <nav class="sup-tabs" ref=${bar} aria-label=${t('nav.supervise')}>
       ${TABS.map((x) => html`<a href=${'#/supervise?tab=' + x.key} data-testid=${'sup-tab-' + x.key}
           aria-current=${x === tab ? 'page' : undefined}>${t('sup.tab.' + x.key)}${x.key === 'cases' && cases > 0
             ? html` <span class="sup-count" data-testid="sup-cases-count">${cases}</span>` : ''}</a>`)}

@@ -83,11 +83,11 @@ export function TodayTab({ me, params }) {
         <${NodeSelect} nodes=${towns} value=${orgId} empty=${t('common.all')} label=${t('sup.town')}
           testid="today-town" onChange=${(v) => go('/supervise', { tab: 'today', org_id: v })} /></div>`}
       ${d && html`<${Summary} d=${d} />`}
-      ${d && d.windows && d.windows.length > 0 && html`<p class="small muted top0">${t('sup.today.windows')}:
-        ${d.windows.map((w) => `${w.start}–${w.end}`).join('，')}</p>`}
+      ${d && d.windows && d.windows.length > 0 && html`<p class="small muted top0">${t('sup.today.windows',
+        { list: d.windows.map((w) => `${w.start}–${w.end}`).join(t('sup.sep')) })}</p>`}
     </section>
     <${ErrorBox} error=${today.error} />
-    <${SecretaryMap} secs=${secs} role=${role} />
+    <${SecretaryMap} secs=${secs} role=${role} day=${d && d.day} />
     ${today.loading && !d && html`<${Loading} />`}
     ${d && html`
       <${NotCheckedIn} d=${d} />
@@ -120,13 +120,16 @@ function Summary({ d }) {
 
 // ---- the map ----------------------------------------------------------------------------------
 
-function dotIcon(L, s) {
+// A secretary's dot; a position from an earlier day than `day` is drawn faded.
+function dotIcon(L, s, day) {
   const p = place(s.last);
+  const stale = countyDay(s.last.at) !== day;
   const div = document.createElement('span');
-  div.className = 'duty-dot duty-bg-' + p;
+  div.className = 'duty-dot duty-bg-' + p + (stale ? ' duty-stale' : '');
   div.dataset.testid = 'sup-marker';
   div.dataset.user = s.id;
   div.dataset.place = p;
+  div.dataset.stale = stale ? '1' : '0';
   return L.divIcon({ className: 'duty-marker', html: div, iconSize: [22, 22], iconAnchor: [11, 11] });
 }
 
@@ -140,7 +143,7 @@ function popupBox(x) {
   return box;
 }
 
-function SecretaryMap({ secs, role }) {
+function SecretaryMap({ secs, role, day }) {
   const el = useRef(null);
   const st = useRef({});
   const [error, setError] = useState(null);
@@ -177,7 +180,7 @@ function SecretaryMap({ secs, role }) {
     s.layer.clearLayers();
     for (const x of secs) {
       if (!x.last || typeof x.last.lat !== 'number') continue;
-      const m = L.marker(s.datum.show(x.last.lat, x.last.lon), { icon: dotIcon(L, x), title: personName(x), keyboard: true });
+      const m = L.marker(s.datum.show(x.last.lat, x.last.lon), { icon: dotIcon(L, x, day), title: personName(x), keyboard: true });
       m.bindTooltip(personName(x), { direction: 'top', offset: [0, -10] });
       m.bindPopup(() => popupBox(x));
       m.addTo(s.layer);
@@ -186,13 +189,14 @@ function SecretaryMap({ secs, role }) {
       const b = s.layer.getLayers().length ? s.layer.getBounds() : s.bounds && s.bounds.getBounds();
       if (b && b.isValid()) { s.map.fitBounds(b.pad(0.2), { maxZoom: 15 }); s.fitted = s.layer.getLayers().length > 0; }
     }
-  }, [secs, ready]);
+  }, [secs, ready, day]);
 
   return html`<div class="map-wrap">
     <div ref=${el} class="map duty-map" data-testid="today-map" role="region" aria-label=${t('sup.today.map')}></div>
     ${!ready && !error && html`<div class="map-loading"><${Loading} /></div>`}
     <div class="legend">
       ${['in', 'out', 'none'].map((p) => html`<span><i class=${'duty-dot duty-bg-' + p}></i>${t('sup.place.' + p)}</span>`)}
+      <span><i class="duty-dot duty-bg-none duty-stale"></i>${t('sup.today.stale')}</span>
     </div>
     <${ErrorBox} error=${error} />
   </div>`;
