@@ -229,10 +229,20 @@ test('geolocation denied, no fix, or far away: clear messages; nothing stored, o
   }
 });
 
-test('leave request filed and withdrawn; a Traccar Client device reports through the shown address', { skip }, async () => {
+test('inquiries read-only; leave request filed and withdrawn; a Traccar Client device reports through the shown address', { skip }, async () => {
   await prepare();
   const { context, page, errors } = await dutyPage({ latitude: T.inside.lat, longitude: T.inside.lon, accuracy: 10 });
   try {
+    // The inquiries about the secretary, read-only, as the API lists them.
+    const inquiries = (await T.secretary('GET', '/duty/inquiries')).body.items;
+    assert.ok(inquiries.length > 0, 'the demo\'s evaluation opened inquiries about the secretary');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=inquiry-item]').length === n
+      && document.querySelector('[data-testid=inquiries] .list'), inquiries.length);
+    for (const q of inquiries) {
+      assert.equal(await page.locator(`[data-testid=inquiry-item][data-id="${q.id}"]`).getAttribute('data-status'), q.status);
+    }
+    assert.equal(await page.getByTestId('inquiries').locator('button, input, select, textarea').count(), 0, 'read-only');
+
     // Leave: file, see it pending, withdraw.
     await page.getByTestId('leave-new').click();
     await page.getByTestId('leave-kind').selectOption('trip');

@@ -59,6 +59,7 @@ export function DutyPage({ me }) {
   const refresh = () => setTick((n) => n + 1);
   const settings = useLoad(() => api('GET', '/duty/settings'), []);
   const off = settings.data ? settings.data.utc_offset_min : COUNTY_OFFSET_MIN;
+  const windows = settings.data ? settings.data.windows : [];
   const spots = useSpotChecks(me.user.id, off, refresh);
   const [answered, setAnswered] = useState(null); // the spot checks the last check-in answered
 
@@ -76,7 +77,7 @@ export function DutyPage({ me }) {
     <${RecentCheckins} off=${off} tick=${tick} />
     <${Leaves} off=${off} />
     <${Devices} off=${off} />
-    <${Inquiries} off=${off} tick=${tick} />
+    <${Inquiries} off=${off} windows=${windows} tick=${tick} />
   </div>`;
 }
 
@@ -513,7 +514,7 @@ function TraccarSetup({ serverUrl, ident }) {
 
 // ---- inquiries about the secretary (read-only) ------------------------------------------------
 
-function Inquiries({ off, tick }) {
+function Inquiries({ off, windows, tick }) {
   const list = useLoad(() => api('GET', '/duty/inquiries' + query({ per_page: 50 })), [tick]);
   const items = [...itemsOf(list.data)].sort((a, b) => b.opened_at - a.opened_at);
   return html`<section class="card" data-testid="inquiries">
@@ -523,8 +524,9 @@ function Inquiries({ off, tick }) {
     <${ErrorBox} error=${list.error} />
     <ul class="list">
       ${items.map((q) => html`<li class="item" data-testid="inquiry-item" data-id=${q.id} data-status=${q.status} key=${q.id}>
-        <div><strong>${q.day}</strong> ${t('duty.inq_kind.' + q.kind, q.kind)}
-          ${q.kind === 'window' && typeof q.window_idx === 'number' && html` #${q.window_idx + 1}`}
+        <div class="ci-head"><strong>${q.day}</strong>
+          <span>${t('duty.inq_kind.' + q.kind, q.kind)}${q.kind === 'window' && windows[q.window_idx]
+            ? ` ${windows[q.window_idx].start}–${windows[q.window_idx].end}` : ''}</span>
           <span class=${'badge inq-' + q.status}>${t('duty.inq_status.' + q.status, q.status)}</span></div>
         <div class="meta">
           <span>${t('duty.inq_opened', { at: localDayHM(q.opened_at, off) })}</span>
