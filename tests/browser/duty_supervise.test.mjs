@@ -137,6 +137,7 @@ test('today: map and list match the API; random spot check sent and cancelled; a
     // A named spot check with a 20 minute deadline and a note.
     const note = '请立即共享位置 ' + Date.now().toString(36);
     await page.getByTestId('spot-' + T.secId).click();
+    assert.equal(await page.getByTestId('spot-deadline').inputValue(), String(settings.spot_deadline_min));
     await page.getByTestId('spot-deadline').fill('20');
     await page.getByTestId('spot-note').fill(note);
     await shot(page, '02-spot-form');

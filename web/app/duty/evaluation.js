@@ -57,8 +57,8 @@ export function EvaluationTab({ params }) {
     <section class="card">
       <div class="export-links" data-testid="eval-export">
         <span class="muted small">${t('sup.export')}</span>
-        <a class="btn btn-small" href=${apiUrl('/duty/evaluation.xlsx', q)} download data-testid="eval-xlsx">Excel</a>
-        <a class="btn btn-small" href=${apiUrl('/duty/evaluation.csv', q)} download data-testid="eval-csv">
+        <a class="btn" href=${apiUrl('/duty/evaluation.xlsx', q)} download data-testid="eval-xlsx">Excel</a>
+        <a class="btn" href=${apiUrl('/duty/evaluation.csv', q)} download data-testid="eval-csv">
           ${t('sup.export_csv')}</a>
       </div>
       ${evalData.loading && html`<${Loading} />`}

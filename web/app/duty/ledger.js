@@ -69,9 +69,9 @@ export function LedgerTab({ params }) {
     <section class="card">
       <div class="export-links" data-testid="ledger-export">
         <span class="muted small">${t('sup.export')}</span>
-        <a class="btn btn-small" href=${apiUrl('/duty/ledger.xlsx', apiQuery(f))} download
+        <a class="btn" href=${apiUrl('/duty/ledger.xlsx', apiQuery(f))} download
           data-testid="ledger-xlsx">${t('sup.export_xlsx')}</a>
-        <a class="btn btn-small" href=${apiUrl('/duty/ledger.csv', apiQuery(f))} download
+        <a class="btn" href=${apiUrl('/duty/ledger.csv', apiQuery(f))} download
           data-testid="ledger-csv">${t('sup.export_csv')}</a>
       </div>
       ${list.loading && html`<${Loading} />`}

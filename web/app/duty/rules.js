@@ -80,7 +80,7 @@ function Settings({ write }) {
           ${write && html`<button type="button" class="btn btn-ghost" aria-label=${t('sup.remove')}
             onClick=${() => setWindows(windows.filter((_, j) => j !== i))}>✕</button>`}
         </div>`)}
-        ${write && windows.length < 6 && html`<button type="button" class="btn btn-small" data-testid="set-window-add"
+        ${write && windows.length < 6 && html`<button type="button" class="btn" data-testid="set-window-add"
           onClick=${() => setWindows([...windows, { start: '14:30', end: '15:30' }])}>${t('sup.rules.add_window')}</button>`}
       </fieldset>
       <fieldset class="duty-fieldset" disabled=${!write}>
@@ -304,7 +304,7 @@ function FenceEditor({ orgId, write, role }) {
   return html`<div class="fence-editor" data-testid="fence-editor" data-org=${orgId}>
     ${draft && write && html`<div class="seg" role="radiogroup" aria-label=${t('sup.fence.mode')}>
       ${['polygon', 'circle'].map((m) => html`<button type="button" role="radio" aria-checked=${draft.mode === m}
-        class=${'btn btn-small' + (draft.mode === m ? ' btn-primary' : '')} data-testid=${'fence-mode-' + m}
+        class=${'btn' + (draft.mode === m ? ' btn-primary' : '')} data-testid=${'fence-mode-' + m}
         onClick=${() => change({ mode: m })}>${t('sup.fence.mode_' + m)}</button>`)}
     </div>`}
     <div class="map-wrap">
@@ -323,10 +323,10 @@ function FenceEditor({ orgId, write, role }) {
       ${draft.mode === 'circle' && html`<label class="fence-radius">${t('sup.fence.radius')}
         <input type="number" min="20" max="20000" step="10" inputmode="numeric" value=${draft.radius} data-testid="fence-radius"
           onInput=${(e) => change({ radius: Number(e.target.value) })} /></label>
-        <button type="button" class="btn btn-small" data-testid="fence-gps" onClick=${here}>${t('sup.fence.here')}</button>`}
-      ${draft.mode === 'polygon' && html`<button type="button" class="btn btn-small" data-testid="fence-undo"
+        <button type="button" class="btn" data-testid="fence-gps" onClick=${here}>${t('sup.fence.here')}</button>`}
+      ${draft.mode === 'polygon' && html`<button type="button" class="btn" data-testid="fence-undo"
         disabled=${!draft.pts.length} onClick=${() => change({ pts: draft.pts.slice(0, -1) })}>${t('sup.fence.undo')}</button>
-        <button type="button" class="btn btn-small" data-testid="fence-clear" disabled=${!draft.pts.length}
+        <button type="button" class="btn" data-testid="fence-clear" disabled=${!draft.pts.length}
           onClick=${() => change({ pts: [] })}>${t('sup.fence.clear')}</button>`}
       <button type="button" class="btn btn-primary" data-testid="fence-save" disabled=${!valid || busy}
         onClick=${save}>${t('sup.fence.save')}</button>

@@ -34,7 +34,13 @@ export function canSetRules(role) { return role === 'admin'; }
 // shown in county time whatever the device's time zone.
 
 let offsetMin = 480;
-export function setCountyOffset(min) { if (Number.isFinite(min)) offsetMin = min; }
+let settings = {};
+// The county's duty settings as the shell loaded them ({} until then, or when they failed).
+export const countySettings = () => settings;
+function setCountySettings(s) {
+  settings = s || {};
+  if (Number.isFinite(settings.utc_offset_min)) offsetMin = settings.utc_offset_min;
+}
 
 const pad = (n) => String(n).padStart(2, '0');
 const shifted = (ts) => new Date((ts + offsetMin * 60) * 1000);
@@ -145,9 +151,10 @@ export function SupervisePage({ me, params }) {
   const [ready, setReady] = useState(false);
   const cases = useOpenCases(me.user.role);
 
-  // The county's time offset before any time is shown (a failure keeps the UTC+8 default).
+  // The county's settings (its time offset above all) before any time is shown; a failure keeps
+  // the defaults (UTC+8).
   useEffect(() => {
-    api('GET', '/duty/settings').then((s) => setCountyOffset(s && s.utc_offset_min), () => {})
+    api('GET', '/duty/settings').then(setCountySettings, () => {})
       .finally(() => setReady(true));
   }, []);
 

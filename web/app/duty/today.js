@@ -10,7 +10,7 @@ import { t } from '../i18n.js';
 import { go, useLoad, loadOrgs, ErrorBox, Loading, formData } from '../ui.js';
 import { loadLeaflet } from '../leaflet.js';
 import {
-  canSupervise, loadBoundaries, dutyMap, outlineLayer, townsOf, NodeSelect, useLive, personName, villageName, countyDay, hhmm, dayTime, clockSpan,
+  canSupervise, countySettings, loadBoundaries, dutyMap, outlineLayer, townsOf, NodeSelect, useLive, personName, villageName, countyDay, hhmm, dayTime, clockSpan,
 } from './supervise.js';
 
 const FALLBACK = { center: [29.9, 103.4], zoom: 10 }; // when nothing says where to look
@@ -251,7 +251,7 @@ function OpenSpotChecks({ items, secs, skew, role, onChange }) {
           <span class=${'badge duty-countdown' + (left <= 0 ? ' warn' : '')} data-testid="spot-countdown">
             ${left > 0 ? t('sup.spot.left', { time: clockSpan(left) }) : t('sup.spot.due')}</span>
         </div>
-        ${canSupervise(role) && html`<button type="button" class="btn btn-small btn-ghost" data-testid=${'spot-cancel-' + c.id}
+        ${canSupervise(role) && html`<button type="button" class="btn btn-ghost" data-testid=${'spot-cancel-' + c.id}
           onClick=${() => cancel(c.id)}>${t('sup.spot.cancel')}</button>`}
       </li>`;
     })}</ul>
@@ -285,7 +285,7 @@ function SecretaryList({ secs, d, role, onSent }) {
       </div>
       ${canSupervise(role) && (open === s.id
         ? html`<${SpotForm} users=${[s]} onDone=${(msg) => { setOpen(null); if (msg) { setSent(msg); onSent(); } }} />`
-        : html`<button type="button" class="btn btn-small btn-outline" data-testid=${'spot-' + s.id}
+        : html`<button type="button" class="btn btn-outline" data-testid=${'spot-' + s.id}
             onClick=${() => { setSent(null); setOpen(s.id); }}>${t('sup.spot.ask')}</button>`)}
     </li>`)}</ul>
   </section>`;
@@ -314,7 +314,8 @@ function SpotForm({ users, town, onDone }) {
       ${town && html`<label>${t('sup.spot.count')}<input name="count" type="number" min="1" max="50" required
         inputmode="numeric" defaultValue="2" data-testid="spot-count" /></label>`}
       <label>${t('sup.spot.deadline')}<input name="deadline_minutes" type="number" min="1" max="240" required
-        inputmode="numeric" defaultValue="15" data-testid="spot-deadline" /></label>
+        inputmode="numeric" defaultValue=${countySettings().spot_deadline_min || 15}
+        data-testid="spot-deadline" /></label>
       <label>${t('sup.spot.note')}<input name="note" maxlength="200" placeholder=${t('sup.spot.note_hint')}
         data-testid="spot-note" /></label>
     </div>
@@ -335,7 +336,7 @@ function RandomSpot({ towns, defaultTown, onSent }) {
   if (!towns.length) return null;
   return html`<section class="card" data-testid="spot-random">
     <div class="head-row"><h2>${t('sup.spot.random')}</h2>
-      ${!open && html`<button type="button" class="btn btn-small" data-testid="spot-random-open"
+      ${!open && html`<button type="button" class="btn" data-testid="spot-random-open"
         onClick=${() => { setSent(null); setOpen(true); }}>${t('sup.spot.random_open')}</button>`}</div>
     ${sent && html`<p class="ok" role="status" data-testid="spot-random-ok">${sent}</p>`}
     ${open && html`${towns.length > 1 && html`<${NodeSelect} nodes=${towns} value=${town} label=${t('sup.town')}
@@ -348,7 +349,7 @@ function OpenInquiries({ items, secs }) {
   const m = byId(secs);
   return html`<section class="card" data-testid="open-inquiries">
     <div class="head-row"><h2>${t('sup.today.open_inquiries')} <span class="badge">${items.length}</span></h2>
-      <a class="btn btn-small" href="#/supervise?tab=cases" data-testid="to-cases">${t('sup.today.to_cases')}</a></div>
+      <a class="btn" href="#/supervise?tab=cases" data-testid="to-cases">${t('sup.today.to_cases')}</a></div>
     ${items.length === 0 && html`<p class="muted">${t('common.none')}</p>`}
     <ul class="list">${items.map((q) => {
       const s = m.get(String(q.user_id)) || q;
