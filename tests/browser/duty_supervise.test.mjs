@@ -1,12 +1,12 @@
 // Browser test of the supervisors' duty pages (#/supervise?tab=…) on a 360 px wide phone: the town
-// official's today tab (map markers and list match the API; a random spot check sent and cancelled,
-// a named one sent and listed open with its countdown), the ledger (filters by village, secretary
-// and dates; the CSV and XLSX exports answer 200), the cases tab (the failed spot check's inquiry:
-// call, reason and rejection recorded; the notice of criticism it drafts approved; an official trip
-// approved), the evaluation
-// (table and published figures match the API; exports), the rules tab as admin (settings, a
-// holiday, a polygon fence drawn on the map and a circle fence, all stored), the auditor's
-// read-only view, and English. Fails on any console error.
+// official's today tab (map markers and list match the API; a random spot check sent and cancelled;
+// a check-in shows up live; a named spot check sent and listed open with its countdown), the ledger
+// (filters by village, secretary and dates; the CSV and XLSX exports answer 200), the cases tab
+// (the failed spot check's inquiry: call, reason and rejection recorded; the notice of criticism it
+// drafts approved; an official trip approved), the evaluation (table and published figures match
+// the API; exports), the rules tab as admin (settings, a holiday, a polygon fence drawn on the map
+// and a circle fence, all stored), the auditor's read-only view, and English. Fails on any console
+// error.
 //
 // It starts its own demo server (XC_BIN picks the binary) so that it can move the server's clock
 // past a spot check's deadline, and hands it to browser.mjs as XC_BASE_URL. Against another server
@@ -133,6 +133,16 @@ test('today: map and list match the API; random spot check sent and cancelled; a
     await page.locator(`[data-testid=open-spot][data-id="${random[0].id}"]`).waitFor({ state: 'detached' });
     const cancelled = (await T.official('GET', '/duty/spot-checks?status=cancelled')).body.items;
     assert.ok(cancelled.some((x) => x.id === random[0].id), 'the random spot check is cancelled');
+
+    // Live: the secretary checks in from their phone; row, marker and counts follow without a reload.
+    const hh = (await T.secretary('GET', '/households?per_page=200')).body.items.find((h) => typeof h.lat === 'number');
+    const c = await T.secretary('POST', '/duty/checkins', { lat: hh.lat, lon: hh.lon, accuracy: 9 });
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    await page.locator(`[data-testid=sec-row][data-id="${T.secId}"][data-last="${c.body.at}"][data-checked="1"]`).waitFor();
+    await page.locator(`[data-testid=sup-marker][data-user="${T.secId}"][data-stale="0"]`).waitFor();
+    const now = (await T.official('GET', '/duty/today')).body;
+    await page.waitForFunction((n) => document.querySelector('[data-testid=today-not_checked_in] dd').textContent === String(n),
+      now.not_checked_in.length);
 
     // A named spot check with a 20 minute deadline and a note.
     const note = '请立即共享位置 ' + Date.now().toString(36);

@@ -269,7 +269,7 @@ function SecretaryList({ secs, d, role, onSent }) {
     ${sent && html`<p class="ok" role="status" data-testid="spot-ok">${sent}</p>`}
     ${secs.length === 0 && html`<p class="muted">${t('common.none')}</p>`}
     <ul class="list">${secs.map((s) => html`<li class="item duty-sec" key=${s.id} data-testid="sec-row" data-id=${s.id}
-        data-checked=${missing.has(String(s.id)) ? '0' : '1'}>
+        data-checked=${missing.has(String(s.id)) ? '0' : '1'} data-last=${s.last ? s.last.at : ''}>
       <div class="item-main">
         <div>
           <strong data-testid="sec-name">${personName(s)}</strong>
