@@ -111,7 +111,8 @@ test('a spot check past its deadline stays on the page as overdue, and a check-i
     const missed = (await official('GET', '/duty/spot-checks?status=no_answer')).body.items.find((x) => x.id === id);
     assert.ok(missed, 'no_answer in the API');
 
-    await page.getByTestId('checkin-button').click();
+    // Answered from the banner's own button.
+    await page.getByTestId('spot-go').click();
     await page.getByTestId('checkin-answered').waitFor();
     await page.getByTestId('spot-banner').waitFor({ state: 'detached' });
     const late = (await official('GET', '/duty/spot-checks')).body.items.find((x) => x.id === id);

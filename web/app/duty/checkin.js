@@ -62,6 +62,7 @@ export function DutyPage({ me }) {
   const windows = settings.data ? settings.data.windows : [];
   const spots = useSpotChecks(me.user.id, off, refresh);
   const [answered, setAnswered] = useState(null); // the spot checks the last check-in answered
+  const checkIn = useRef(() => {}); // the check-in card's action, also run from the banner
 
   function checkedIn(c) {
     learnServerNow(c.received_at);
@@ -72,8 +73,8 @@ export function DutyPage({ me }) {
   }
 
   return html`<div class="duty-page" data-testid="duty-page">
-    <${SpotBanner} items=${spots.items} off=${off} answered=${answered} />
-    <${CheckinCard} off=${off} tick=${tick} live=${spots.live} onCheckedIn=${checkedIn} />
+    <${SpotBanner} items=${spots.items} off=${off} answered=${answered} onCheckIn=${() => checkIn.current()} />
+    <${CheckinCard} off=${off} tick=${tick} live=${spots.live} start=${checkIn} onCheckedIn=${checkedIn} />
     <${RecentCheckins} off=${off} tick=${tick} />
     <${Leaves} off=${off} />
     <${Devices} off=${off} />
@@ -130,7 +131,7 @@ function useSpotChecks(userId, off, onChange) {
 
 // ---- spot-check banner -------------------------------------------------------------------------
 
-function SpotBanner({ items, off, answered }) {
+function SpotBanner({ items, off, answered, onCheckIn }) {
   const [, setNow] = useState(0);
   const box = useRef(null);
   const seen = useRef(new Set());
@@ -158,27 +159,24 @@ function SpotBanner({ items, off, answered }) {
     ${sorted.map((x) => {
       const left = x.status === 'no_answer' ? 0 : x.deadline_at - serverNow();
       return html`<div class="spot-one" data-testid="spot-item" data-id=${x.id} key=${x.id}>
-        <div class="spot-count" data-testid="spot-countdown" data-late=${left <= 0 ? '1' : '0'}>
+        <div class="spot-count" role="timer" data-testid="spot-countdown" data-late=${left <= 0 ? '1' : '0'}>
           ${left > 0 ? countdown(left) : t('duty.spot_overdue')}</div>
         <div class="small">
-          ${t('duty.spot_by', { who: x.requested_by_name || (x.requested_by && x.requested_by.name) || t('duty.supervisor'),
+          ${t('duty.spot_by', { who: x.requested_by_name || t('duty.supervisor'),
             at: localHM(x.requested_at, off), until: localHM(x.deadline_at, off) })}
           ${x.note && html`<div class="pre spot-note">${x.note}</div>`}
         </div>
       </div>`;
     })}
     <p class="small spot-how">${t('duty.spot_how')}</p>
-    <a class="btn btn-block spot-go" href="#/duty" data-testid="spot-go" onClick=${(e) => {
-      e.preventDefault();
-      const b = document.querySelector('[data-testid=checkin-button]');
-      if (b) { b.scrollIntoView({ block: 'center' }); b.focus(); }
-    }}>${t('duty.spot_go')}</a>
+    <button type="button" class="btn btn-block spot-go" data-testid="spot-go" onClick=${onCheckIn}>
+      ${t('duty.spot_go')}</button>
   </section>`;
 }
 
 // ---- the check-in card -----------------------------------------------------------------------
 
-function CheckinCard({ off, tick, live, onCheckedIn }) {
+function CheckinCard({ off, tick, live, start, onCheckedIn }) {
   const today = useLoad(() => api('GET', '/duty/today'), [tick]);
   const [phase, setPhase] = useState(null); // null | 'locating' | 'sending'
   const [gpsError, setGpsError] = useState(null); // a locate() code
@@ -190,6 +188,7 @@ function CheckinCard({ off, tick, live, onCheckedIn }) {
   const [done, setDone] = useState(null); // the check-in the server stored
 
   async function checkIn() {
+    if (phase) return;
     setGpsError(null); setError(null); setPhotoError(null); setDone(null);
     if (window.isSecureContext === false) { setGpsError('insecure'); return; }
     setPhase('locating');
@@ -235,6 +234,7 @@ function CheckinCard({ off, tick, live, onCheckedIn }) {
     setPhoto(f || null);
   }
 
+  start.current = checkIn;
   const busy = phase !== null;
   return html`<section class="card duty-card" data-testid="checkin-card">
     <div class="head-row">
@@ -296,7 +296,9 @@ function TodayWindows({ today, off }) {
 function CheckinResult({ c, off }) {
   const flags = c.flags || [];
   const good = c.inside !== false && !flags.length;
-  return html`<div class=${good ? 'ok-box' : 'notice warn-box'} role="status" data-testid="checkin-result"
+  const box = useRef(null);
+  useEffect(() => { box.current.scrollIntoView({ block: 'nearest', behavior: 'smooth' }); }, [c.id]);
+  return html`<div class=${good ? 'ok-box' : 'notice warn-box'} role="status" ref=${box} data-testid="checkin-result"
       data-id=${c.id} data-inside=${c.inside === null || c.inside === undefined ? '' : c.inside ? '1' : '0'}
       data-flags=${flags.join(',')}>
     <strong>${t('duty.done', { at: localHM(c.at, off) })}</strong>
