@@ -98,7 +98,8 @@ const route ROUTES[] = {
     /* Traccar Client / OsmAnd: the registered device identifier is the credential. */
     {GET, "/api/v1/osmand", h_osmand, 0, NULL, R_PUBLIC},
     {POST, "/api/v1/osmand", h_osmand, 0, NULL, R_PUBLIC},
-    {GET, "/api/v1/events", h_events, P_AUTH, NULL, 0},
+    /* An open page reconnects its event stream on its own: that is not activity. */
+    {GET, "/api/v1/events", h_events, P_AUTH, NULL, R_PASSIVE},
     {GET, "/api/v1/duty/spot-checks", h_spot_checks_list, P_DUTY_READ, NULL, 0},
     {POST, "/api/v1/duty/spot-checks", h_spot_check_create, P_DUTY_SUPERVISE, NULL, R_JSON},
     {POST, "/api/v1/duty/spot-checks/{id}/cancel", h_spot_check_cancel, P_DUTY_SUPERVISE, scope_spot_check_param, 0},

@@ -112,7 +112,7 @@ static int by_cookie(req *r, const char *token, int *expired) {
             db_step(del, &ignore);
             db_done(del);
         }
-    } else if (r->authed && r->now - last >= TOUCH_INTERVAL) {
+    } else if (r->authed && !r->passive && r->now - last >= TOUCH_INTERVAL) {
         touch(r, "UPDATE user_session SET last_seen_at = $1 WHERE id = $2", sid);
     }
     return rc < 0 ? -1 : 0;

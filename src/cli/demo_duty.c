@@ -185,7 +185,7 @@ static int64_t add_device(db *d, const audit_ctx *ctx, int64_t user_id, xerr *e)
     db_done(st);
     if (id < 0) return -1;
     json_t *after = json_pack("{s:I, s:s}", "device_id", (json_int_t)id, "label", "演示手机 Traccar Client");
-    rc = audit_append_id(d, ctx, "duty.device_add", "user", user_id, NULL, after, e);
+    rc = audit_append_id(d, ctx, "duty.device.add", "user", user_id, NULL, after, e);
     json_decref(after);
     return rc ? -1 : id;
 }

@@ -69,6 +69,7 @@ typedef struct req {
     const char *lang;                 /* "zh" or "en" */
     int secure;                       /* reached over TLS (behind a trusted proxy) */
     int authed;
+    int passive;                      /* the route is R_PASSIVE: authenticating it is not activity */
     principal who;
     db *db;
     int64_t now;

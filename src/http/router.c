@@ -91,6 +91,7 @@ static int is_mutation(const char *m) {
 
 static int check_caller(req *r, const route *rt) {
     int expired = 0;
+    r->passive = (rt->flags & R_PASSIVE) != 0;
     if (auth_resolve(r, &expired)) return -1;
     if (rt->flags & R_PUBLIC) return 0;
     if (!r->authed) return fail(r, 401, expired ? "session_expired" : "unauthenticated", NULL);

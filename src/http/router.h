@@ -22,6 +22,7 @@ enum {
     R_JSON = 1u << 1,        /* the body must be a JSON object, parsed into r->json */
     R_ENROLL_OK = 1u << 2,   /* allowed while mandatory 2FA enrolment is pending */
     R_UPLOAD = 1u << 3,      /* the body is a file: the upload size limit applies */
+    R_PASSIVE = 1u << 4,     /* not the user's activity: keeps no session from idling out */
 };
 
 typedef struct route {

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startServer, stopServer, stop, as, DEMO_PASSWORD } from '../lib/server.mjs';
+import { startServer, stopServer, stop, as, advanceClock, DEMO_PASSWORD } from '../lib/server.mjs';
 import { expectOk, expectError, landmarks } from './helpers.mjs';
 
 let srv, T, admin, official, hcOfficial, sec, sec2, secHc;
@@ -300,5 +300,25 @@ test('streams end on their own after XIANGCUN_SSE_MAX_AGE; SIGTERM with open str
     assert.ok(streams.every((s) => s.ended && !s.aborted), 'every stream was ended properly');
   } finally {
     await stopServer(other);
+  }
+});
+
+test('an open page reconnecting its stream does not keep an idle session alive', async () => {
+  const own = await startServer();
+  try {
+    const c = await as(own, 'secretary');
+    const first = await openStream(c, { server: own });
+    assert.equal(first.status, 200);
+    first.close();
+    advanceClock(own, 20 * 60);
+    // Twenty minutes on, the page reconnects (EventSource does so by itself) ...
+    const again = await openStream(c, { server: own });
+    assert.equal(again.status, 200);
+    again.close();
+    // ... but that was no activity: 31 minutes after the last request the session is over.
+    advanceClock(own, 11 * 60);
+    expectError(await c.get('/api/v1/me'), 401, 'session_expired');
+  } finally {
+    await stopServer(own);
   }
 });
