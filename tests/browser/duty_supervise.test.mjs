@@ -117,6 +117,8 @@ test('today: map and list match the API; random spot check sent and cancelled; a
     }
     assert.equal(await page.getByTestId('missing').count(), today.not_checked_in.length);
     assert.equal(await text(page.getByTestId('today-not_checked_in').locator('dd')), String(today.not_checked_in.length));
+    assert.equal(await text(page.getByTestId('today-checked_in').locator('dd')),
+      String(today.secretaries.filter((s) => s.checked_in_today).length));
     await shot(page, '01-today');
 
     // N at random in the town: sent, listed, then cancelled from the list.
@@ -141,8 +143,10 @@ test('today: map and list match the API; random spot check sent and cancelled; a
     await page.locator(`[data-testid=sec-row][data-id="${T.secId}"][data-last="${c.body.at}"][data-checked="1"]`).waitFor();
     await page.locator(`[data-testid=sup-marker][data-user="${T.secId}"][data-stale="0"]`).waitFor();
     const now = (await T.official('GET', '/duty/today')).body;
-    await page.waitForFunction((n) => document.querySelector('[data-testid=today-not_checked_in] dd').textContent === String(n),
-      now.not_checked_in.length);
+    await page.waitForFunction(([missing, present]) =>
+      document.querySelector('[data-testid=today-not_checked_in] dd').textContent === String(missing)
+      && document.querySelector('[data-testid=today-checked_in] dd').textContent === String(present),
+    [now.not_checked_in.length, now.secretaries.filter((s) => s.checked_in_today).length]);
 
     // A named spot check with a 20 minute deadline and a note.
     const note = '请立即共享位置 ' + Date.now().toString(36);

@@ -7,7 +7,7 @@ import { html } from 'htm/preact';
 import { useState, useEffect, useRef } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { t } from '../i18n.js';
-import { go, useLoad, loadOrgs, ErrorBox, Loading, formData } from '../ui.js';
+import { go, useLoad, loadOrgs, ErrorBox, Loading, formData, itemsOf } from '../ui.js';
 import { loadLeaflet } from '../leaflet.js';
 import {
   canSupervise, countySettings, loadBoundaries, dutyMap, outlineLayer, townsOf, NodeSelect, useLive, personName, villageName, countyDay, hhmm, dayTime, clockSpan,
@@ -69,7 +69,6 @@ export function TodayTab({ me, params }) {
   const today = useLoad(() => api('GET', '/duty/today' + query({ org_id: orgId })), [orgId]);
   useLive(LIVE, today.reload);
   const d = today.data;
-  const skew = useSkew(d);
   const secs = (d && d.secretaries) || [];
   const towns = townsOf(orgs.data || []);
 
@@ -91,25 +90,23 @@ export function TodayTab({ me, params }) {
     ${today.loading && !d && html`<${Loading} />`}
     ${d && html`
       <${NotCheckedIn} d=${d} />
-      <${OpenSpotChecks} items=${d.open_spot_checks || []} secs=${secs} skew=${skew} role=${role}
+      <${OpenSpotChecks} items=${d.open_spot_checks || []} secs=${secs} role=${role}
         onChange=${today.reload} />
       <${SecretaryList} secs=${secs} d=${d} role=${role} onSent=${today.reload} />
       ${canSupervise(role) && html`<${RandomSpot} towns=${towns} defaultTown=${orgId} onSent=${today.reload} />`}
       <${OpenInquiries} items=${d.open_inquiries || []} secs=${secs} />`}`;
 }
 
-// Seconds the server's clock is ahead of this device's (the answer's `now`, when it has one).
-function useSkew(d) {
-  const [skew, setSkew] = useState(0);
-  useEffect(() => { if (d && typeof d.now === 'number') setSkew(d.now - Date.now() / 1000); }, [d]);
-  return skew;
-}
+// Seconds the server's clock is ahead of this device's, learnt from the time the server stamped
+// on a spot check just sent (countdowns run on the server's clock).
+let skew = 0;
+const learnServerNow = (ts) => { if (typeof ts === 'number') skew = ts - Date.now() / 1000; };
 
 function Summary({ d }) {
-  const n = (d.secretaries || []).length;
-  const missing = (d.not_checked_in || []).length;
+  const secs = d.secretaries || [];
   const cells = [
-    ['secretaries', n], ['checked_in', n - missing], ['not_checked_in', missing],
+    ['secretaries', secs.length], ['checked_in', secs.filter((s) => s.checked_in_today).length],
+    ['not_checked_in', (d.not_checked_in || []).length],
     ['open_spot', (d.open_spot_checks || []).length], ['open_inquiries', (d.open_inquiries || []).length],
   ];
   return html`<dl class="duty-figures" data-testid="today-summary">
@@ -217,19 +214,18 @@ function NotCheckedIn({ d }) {
   </section>`;
 }
 
-// A ticking clock (seconds), for countdowns.
-function useNow(skew) {
+// The server's clock (seconds), ticking, for countdowns.
+function useNow() {
   const [now, setNow] = useState(() => Date.now() / 1000 + skew);
   useEffect(() => {
-    setNow(Date.now() / 1000 + skew);
     const id = setInterval(() => setNow(Date.now() / 1000 + skew), 1000);
     return () => clearInterval(id);
-  }, [skew]);
+  }, []);
   return now;
 }
 
-function OpenSpotChecks({ items, secs, skew, role, onChange }) {
-  const now = useNow(skew);
+function OpenSpotChecks({ items, secs, role, onChange }) {
+  const now = useNow();
   const m = byId(secs);
   const [error, setError] = useState(null);
   async function cancel(id) {
@@ -304,8 +300,9 @@ function SpotForm({ users, town, onDone }) {
     else body.user_ids = users.map((u) => u.id);
     setBusy(true); setError(null);
     try {
-      const r = await api('POST', '/duty/spot-checks', body);
-      const n = (r && (r.items || r.spot_checks || (Array.isArray(r) ? r : null)) || [r]).length;
+      const sent = itemsOf(await api('POST', '/duty/spot-checks', body));
+      if (sent[0]) learnServerNow(sent[0].requested_at);
+      const n = sent.length;
       onDone(town ? t('sup.spot.sent_n', { n }) : t('sup.spot.sent', { name: users.map(personName).join('、') }));
     } catch (err) { setError(err); } finally { setBusy(false); }
   }
