@@ -7,6 +7,7 @@
 */
 #include "api/api.h"
 #include "core/date.h"
+#include "core/geo.h"
 #include "core/jsonx.h"
 #include "duty/duty.h"
 #include "duty/evaluate.h"
@@ -141,10 +142,6 @@ int h_duty_calendar_put(req *r) {
 
 #define FENCE_MAX_POINTS 200
 
-static int valid_lat_lon(double lat, double lon) {
-    return isfinite(lat) && isfinite(lon) && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180;
-}
-
 /* [lat, lon] into p; -1 with 400 naming field. */
 static int lat_lon(req *r, json_t *v, const char *field, double p[2]) {
     if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_number(json_array_get(v, 0)) ||
@@ -152,34 +149,7 @@ static int lat_lon(req *r, json_t *v, const char *field, double p[2]) {
         return fail(r, 400, "invalid_type", field);
     p[0] = json_number_value(json_array_get(v, 0));
     p[1] = json_number_value(json_array_get(v, 1));
-    return valid_lat_lon(p[0], p[1]) ? 0 : fail(r, 400, "invalid_value", field);
-}
-
-static double cross(const double *o, const double *a, const double *b) {
-    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-}
-
-/* Whether segments ab and cd cross or touch. */
-static int segments_meet(const double *a, const double *b, const double *c, const double *d) {
-    double d1 = cross(c, d, a), d2 = cross(c, d, b), d3 = cross(a, b, c), d4 = cross(a, b, d);
-    if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) return 1;
-    return d1 == 0 && d2 == 0 && d3 == 0 && d4 == 0 &&
-           fmax(fmin(a[0], b[0]), fmin(c[0], d[0])) <= fmin(fmax(a[0], b[0]), fmax(c[0], d[0])) &&
-           fmax(fmin(a[1], b[1]), fmin(c[1], d[1])) <= fmin(fmax(a[1], b[1]), fmax(c[1], d[1]));
-}
-
-/* A simple polygon: no two edges that are not neighbours meet, and it has an area. */
-static int polygon_simple(double (*p)[2], size_t n) {
-    double area = 0;
-    for (size_t i = 0; i < n; i++) {
-        const double *a = p[i], *b = p[(i + 1) % n];
-        area += a[0] * b[1] - b[0] * a[1];
-        for (size_t j = i + 2; j < n; j++) {
-            if (i == 0 && j == n - 1) continue;
-            if (segments_meet(a, b, p[j], p[(j + 1) % n])) return 0;
-        }
-    }
-    return fabs(area) > 1e-12;
+    return geo_plausible(p[0], p[1]) ? 0 : fail(r, 400, "invalid_value", field);
 }
 
 /* The polygon of the PUT body, closing point dropped, as JSON (new reference). */
@@ -192,7 +162,7 @@ static json_t *read_polygon(req *r, json_t *v) {
         if (lat_lon(r, json_array_get(v, i), "polygon", p[i])) return NULL;
     if (p[0][0] == p[n - 1][0] && p[0][1] == p[n - 1][1]) n--;
     if (n < 3 || n > FENCE_MAX_POINTS) return fail(r, 400, "duty_polygon_points", "polygon"), NULL;
-    if (!polygon_simple(p, n)) return fail(r, 400, "duty_polygon_self_intersecting", "polygon"), NULL;
+    if (!geo_polygon_simple((const double (*)[2])p, n)) return fail(r, 400, "duty_polygon_self_intersecting", "polygon"), NULL;
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++) json_array_append_new(out, json_pack("[f, f]", p[i][0], p[i][1]));
     return out;
@@ -755,7 +725,7 @@ int h_inquiry_decide(req *r) {
 
 /* ---- sanctions ------------------------------------------------------------------------------ */
 
-/* "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM|-HH:MM]" (no zone: county time) or Unix seconds. */
+/* An ISO-8601 time (without a zone: county time) or Unix seconds. */
 static int read_time(req *r, const duty_settings *s, const char *key, int64_t *out) {
     json_t *v = json_object_get(r->json, key);
     if (json_is_integer(v)) {
@@ -763,24 +733,7 @@ static int read_time(req *r, const duty_settings *s, const char *key, int64_t *o
         return *out >= 0 ? 0 : fail(r, 400, "invalid_value", key);
     }
     if (!json_is_string(v)) return fail(r, 400, "invalid_type", key);
-    const char *t = json_string_value(v);
-    char day[11];
-    int hh, mm, ss = 0, n = 0, zh = 0, zm = 0;
-    size_t len = strlen(t);
-    if (len < 16 || len > 25 || (t[10] != 'T' && t[10] != ' ')) return fail(r, 400, "invalid_value", key);
-    memcpy(day, t, 10);
-    day[10] = 0;
-    int64_t start = duty_day_start(s, day), offset = (int64_t)s->utc_offset_min * 60;
-    if (start < 0 || sscanf(t + 11, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5) return fail(r, 400, "invalid_value", key);
-    const char *z = t + 16;
-    if (*z == ':' && (sscanf(z + 1, "%2d%n", &ss, &n) != 1 || n != 2 || ss > 59)) return fail(r, 400, "invalid_value", key);
-    if (*z == ':') z += 3;
-    if (*z == 'Z' && !z[1]) offset = 0;
-    else if ((*z == '+' || *z == '-') && sscanf(z + 1, "%2d:%2d%n", &zh, &zm, &n) == 2 && n == 5 && !z[6])
-        offset = (*z == '-' ? -1 : 1) * (zh * 3600 + zm * 60);
-    else if (*z) return fail(r, 400, "invalid_value", key);
-    if (hh > 23 || mm > 59 || zh > 14 || zm > 59) return fail(r, 400, "invalid_value", key);
-    *out = start + (int64_t)s->utc_offset_min * 60 - offset + hh * 3600 + mm * 60 + ss;
+    if (date_parse_time(json_string_value(v), s->utc_offset_min * 60, out)) return fail(r, 400, "invalid_value", key);
     return 0;
 }
 

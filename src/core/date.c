@@ -52,3 +52,51 @@ void date_from_days(int64_t days, char out[11]) {
 void date_utc(int64_t t, char out[11]) { date_from_days(floor_div(t, 86400), out); }
 
 int date_weekday(int64_t days) { return (int)((days % 7 + 7 + 4) % 7); }   /* 1970-01-01 was a Thursday */
+
+/* n decimal digits at s. */
+static int digits(const char *s, int n, int *out) {
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* The zone suffix: "" (default), Z, ±hh, ±hh:mm or ±hhmm, as seconds east of UTC. */
+static int parse_zone(const char *s, int def, int *offset) {
+    int hh, mm = 0;
+    *offset = *s ? 0 : def;
+    if (!*s || ((*s == 'Z' || *s == 'z') && !s[1])) return 0;
+    if ((*s != '+' && *s != '-') || digits(s + 1, 2, &hh)) return -1;
+    const char *rest = s + 3;
+    if (*rest == ':') rest++;
+    if (*rest && (digits(rest, 2, &mm) || rest[2])) return -1;
+    if (hh > 23 || mm > 59) return -1;
+    *offset = (*s == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
+    return 0;
+}
+
+int date_parse_time(const char *s, int default_offset, int64_t *out) {
+    char day[11];
+    int64_t days;
+    int h, mi, sec = 0, offset;
+    if (!s || strlen(s) < 16 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ')) return -1;
+    memcpy(day, s, 10);
+    day[10] = 0;
+    if (date_to_days(day, &days) || digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi)) return -1;
+    const char *p = s + 16;
+    if (*p == ':') {
+        if (digits(p + 1, 2, &sec)) return -1;
+        p += 3;
+        if (*p == '.' || *p == ',') {
+            const char *frac = ++p;
+            while (*p >= '0' && *p <= '9') p++;
+            if (p == frac) return -1;
+        }
+    }
+    if (parse_zone(p, default_offset, &offset) || h > 23 || mi > 59 || sec > 60) return -1;
+    *out = days * 86400 + h * 3600 + mi * 60 + sec - offset;
+    return 0;
+}

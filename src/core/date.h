@@ -19,5 +19,9 @@ void date_from_days(int64_t days, char out[11]);
 void date_utc(int64_t t, char out[11]);
 /* Day of the week of a day number: 0 Sunday .. 6 Saturday. */
 int date_weekday(int64_t days);
+/* An ISO-8601 time "YYYY-MM-DD(T| )HH:MM[:SS[.fff]][Z|±hh|±hh:mm|±hhmm]"
+** (fractions dropped) as Unix seconds; without a zone it is local time
+** default_offset seconds east of UTC. 0, or -1 when s is not such a time. */
+int date_parse_time(const char *s, int default_offset, int64_t *out);
 
 #endif

@@ -25,4 +25,8 @@ int geo_in_polygon(const double (*ring)[2], size_t n, double lat, double lon);
 /* Whether lat and lon are finite, |lat| <= 90 and |lon| <= 180. */
 int geo_plausible(double lat, double lon);
 
+/* Whether the ring of n vertices {lat, lon} is a simple polygon (a fence):
+** no two edges that are not neighbours cross or touch, and it has an area. */
+int geo_polygon_simple(const double (*ring)[2], size_t n);
+
 #endif

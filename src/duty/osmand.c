@@ -9,6 +9,7 @@
 ** than stored.
 */
 #include "duty/osmand.h"
+#include "core/date.h"
 #include "core/geo.h"
 #include "core/strbuf.h"
 
@@ -33,65 +34,6 @@ static int parse_number(const char *s, double *out) {
     return 0;
 }
 
-static int digits(const char *s, int n, int *out) {
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = (int)(y - era * 400);
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m) {
-    static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return len[m - 1] + (m == 2 && leap);
-}
-
-/* The zone suffix of an ISO time: "", Z, ±hh, ±hh:mm or ±hhmm, as seconds east of UTC. */
-static int parse_zone(const char *s, int *offset) {
-    int hh, mm = 0;
-    *offset = 0;
-    if (!*s || ((*s == 'Z' || *s == 'z') && !s[1])) return 0;
-    if ((*s != '+' && *s != '-') || digits(s + 1, 2, &hh)) return -1;
-    const char *rest = s + 3;
-    if (*rest == ':') rest++;
-    if (*rest && (digits(rest, 2, &mm) || rest[2])) return -1;
-    if (hh > 23 || mm > 59) return -1;
-    *offset = (*s == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
-    return 0;
-}
-
-/* "YYYY-MM-DD(T| )HH:MM:SS[.fff][zone]" */
-static int parse_iso(const char *s, int64_t *out) {
-    int y, mo, d, h, mi, sec, offset;
-    if (strlen(s) < 19 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
-        digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || digits(s + 11, 2, &h) ||
-        s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &sec))
-        return -1;
-    const char *p = s + 19;
-    if (*p == '.' || *p == ',') {
-        const char *frac = ++p;
-        while (*p >= '0' && *p <= '9') p++;
-        if (p == frac) return -1;
-    }
-    if (parse_zone(p, &offset)) return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60) return -1;
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
-    return 0;
-}
-
 int osmand_time(const char *s, int64_t *out) {
     if (!s || !*s) return -1;
     size_t n = strspn(s, "0123456789");
@@ -102,7 +44,8 @@ int osmand_time(const char *s, int64_t *out) {
         *out = v < 2147483647 ? v : v / 1000;
         return *out > 0 ? 0 : -1;
     }
-    return parse_iso(s, out) || *out <= 0 ? -1 : 0;
+    /* ISO-8601 without a zone is taken as UTC, as Traccar does. */
+    return date_parse_time(s, 0, out) || *out <= 0 ? -1 : 0;
 }
 
 /* ---- the fields -------------------------------------------------------------- */

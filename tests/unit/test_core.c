@@ -289,6 +289,24 @@ static void test_dates(void **state) {
     assert_string_equal(s, "1969-12-31");
     date_utc(1795392000 - 1, s);
     assert_string_equal(s, "2026-11-22");
+
+    /* ISO-8601 times: zones, optional seconds and fractions, the default zone. */
+    int64_t t;
+    const struct { const char *s; int def; int64_t want; } OK[] = {
+        {"2026-11-23T00:00:00Z", 0, 1795392000},
+        {"2026-11-23 08:00:00+08:00", 0, 1795392000},
+        {"2026-11-23T08:00+0800", 0, 1795392000},
+        {"2026-11-23T08:00:00.123+08", 0, 1795392000},
+        {"2026-11-23T08:00", 8 * 3600, 1795392000},
+        {"2026-11-22T19:30:00-04:30", 0, 1795392000},
+    };
+    for (size_t i = 0; i < sizeof OK / sizeof OK[0]; i++) {
+        assert_int_equal(date_parse_time(OK[i].s, OK[i].def, &t), 0);
+        assert_int_equal(t, OK[i].want);
+    }
+    const char *BAD[] = {"2026-11-23", "2026-11-23T24:00", "2026-11-23T08:60", "2026-02-30T08:00",
+                         "2026-11-23T08:00:00.", "2026-11-23T08:00+8", "2026-11-23T08:00Zx", "2026-11-23X08:00", NULL};
+    for (const char **b = BAD; *b; b++) assert_int_equal(date_parse_time(*b, 0, &t), -1);
 }
 
 int main(void) {
