@@ -6,9 +6,10 @@
 import { html } from 'htm/preact';
 import { api, apiUrl, query } from '../api.js';
 import { t } from '../i18n.js';
-import { go, useLoad, loadOrgs, ErrorBox, Loading, itemsOf } from '../ui.js';
+import { go, useLoad, loadOrgs, Pager, ErrorBox, Loading, itemsOf } from '../ui.js';
 import { townsOf, NodeSelect, YearSelect, personName, villageName, countyDay } from './supervise.js';
 
+const PER_PAGE = 50;
 const pct = (rate) => (typeof rate === 'number' ? Math.round(rate * 100) + '%' : '—');
 function duration(s) {
   if (s === null || s === undefined) return '—';
@@ -38,10 +39,11 @@ const COLUMNS = [
 export function EvaluationTab({ params }) {
   const year = Number(params.get('year')) || Number(countyDay().slice(0, 4));
   const town = params.get('org_id') || '';
+  const page = Number(params.get('page')) || 1;
   const q = { year, org_id: town };
   const key = JSON.stringify(q);
   const orgs = useLoad(() => loadOrgs(), []);
-  const evalData = useLoad(() => api('GET', '/duty/evaluation' + query(q)), [key]);
+  const evalData = useLoad(() => api('GET', '/duty/evaluation' + query({ ...q, page, per_page: PER_PAGE })), [key, page]);
   const stats = useLoad(() => api('GET', '/duty/stats' + query(q)), [key]);
   const set = (patch) => go('/supervise', { tab: 'evaluation', ...q, ...patch });
   const towns = townsOf(orgs.data || []);
@@ -71,7 +73,9 @@ export function EvaluationTab({ params }) {
           ${COLUMNS.map(([k, cell]) => html`<td data-label=${t('sup.eval.col.' + k)}><span>${cell(x)}</span></td>`)}
         </tr>`)}</tbody>
       </table>
-      ${items.length === 0 && html`<p class="muted">${t('common.none')}</p>`}`}
+      ${items.length === 0 && html`<p class="muted">${t('common.none')}</p>`}
+      <${Pager} page=${evalData.data.page || page} perPage=${evalData.data.per_page || PER_PAGE}
+        total=${evalData.data.total ?? items.length} onPage=${(p) => set({ page: p })} />`}
     </section>`;
 }
 
