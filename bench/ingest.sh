@@ -18,24 +18,27 @@
 #  3. The ceiling (bench/ingest_ceiling.c, built here against the system
 #     SQLite and libsodium), on a copy of the server's database while the server
 #     is idle: the same INSERT into checkin with a freshly encrypted position of
-#     the same size, the server's pragmas, one transaction per point, for
-#     BENCH_DURATION seconds right before and right after each wrk run (the
-#     disk's flush rate drifts with the neighbours); and once a batched
-#     reference, 1000 points per transaction (BENCH_INGEST_BATCH_POINTS; 0 skips it).
-#  4. wrk (bench/osmand.lua) for BENCH_DURATION seconds on BENCH_CONNECTIONS
-#     connections against the listener, per form in BENCH_INGEST_FORMS:
-#     `get` (OsmAnd query string), `json` (Traccar Client 9 body), `form`
-#     (form-encoded POST). Durable points = rows added to `checkin` while wrk
-#     ran (counted in the database, not from wrk's answers).
+#     the same size, the server's pragmas, one transaction per point; and once a
+#     batched reference, 1000 points per transaction (BENCH_INGEST_BATCH_POINTS;
+#     0 skips it).
+#  4. Per form in BENCH_INGEST_FORMS — `get` (OsmAnd query string), `json`
+#     (Traccar Client 9 body), `form` (form-encoded POST) — a warm-up, then
+#     BENCH_INGEST_ROUNDS rounds of: the ceiling for BENCH_DURATION/ROUNDS s,
+#     then wrk (bench/osmand.lua, BENCH_CONNECTIONS connections) against the
+#     listener for as long. The disk's flush rate drifts within seconds on a
+#     shared VM; interleaving gives both sides the same conditions. Durable
+#     points = rows added to `checkin` while wrk ran (counted in the database,
+#     not from wrk's answers).
 #
 # Prints a markdown section (machine, versions, table, notes) on stdout,
 # progress on stderr. Only 127.0.0.1 is targeted; everything started here is
 # stopped and the folder removed on exit.
 #
 # Environment (defaults): BENCH_INGEST_DEVICES=200, BENCH_INGEST_FORMS="get json",
-# BENCH_INGEST_CEILING_POINTS=1000000 (at most; each ceiling run stops after
-# BENCH_DURATION s), BENCH_INGEST_BATCH_POINTS=200000,
-# BENCH_DURATION=10, BENCH_WARMUP=2, BENCH_THREADS=2, BENCH_CONNECTIONS=64,
+# BENCH_INGEST_CEILING_POINTS=1000000 (at most per ceiling round; each stops
+# after its slice), BENCH_INGEST_BATCH_POINTS=200000,
+# BENCH_DURATION=10 (seconds of wrk per form, as much again for the ceiling),
+# BENCH_INGEST_ROUNDS=5, BENCH_WARMUP=2, BENCH_THREADS=2, BENCH_CONNECTIONS=64,
 # BENCH_TIMEOUT=30, BENCH_BACKEND=sqlite, BENCH_BIN=build/xiangcun (built when
 # the default), BENCH_ACCESS_LOG=1, BENCH_APPEND=1, BENCH_KEEP=0.
 set -euo pipefail
@@ -46,6 +49,7 @@ FORMS=${BENCH_INGEST_FORMS:-get json}
 CEIL_POINTS=${BENCH_INGEST_CEILING_POINTS:-1000000}
 BATCH_POINTS=${BENCH_INGEST_BATCH_POINTS:-200000}
 DURATION=${BENCH_DURATION:-10}
+ROUNDS=${BENCH_INGEST_ROUNDS:-5}
 WARMUP=${BENCH_WARMUP:-2}
 THREADS=${BENCH_THREADS:-2}
 CONNS=${BENCH_CONNECTIONS:-64}
@@ -60,6 +64,8 @@ die() { echo "bench/ingest.sh: $*" >&2; exit 1; }
 log() { printf '== ingest: %s\n' "$*" >&2; }
 for c in wrk curl node cc sqlite3; do command -v "$c" >/dev/null || die "$c is missing (scripts/deps bench)"; done
 case "$BACKEND" in sqlite | pg) ;; *) die "BENCH_BACKEND is sqlite or pg" ;; esac
+SLICE=$(awk -v d="$DURATION" -v r="$ROUNDS" 'BEGIN {if (r < 1 || d / r < 1) exit 1; printf "%d", d / r}') ||
+  die "BENCH_DURATION / BENCH_INGEST_ROUNDS must be at least 1 s"
 for f in $FORMS; do case "$f" in get | json | form) ;; *) die "BENCH_INGEST_FORMS: get, json or form, not $f" ;; esac; done
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -182,9 +188,10 @@ else   # a SQLite database of the same schema: migrate + demo + the same secreta
     mkdir -p "$XIANGCUN_DATA_DIR"; "$BIN" migrate >/dev/null && "$BIN" demo >/dev/null ) || die "cannot make the ceiling's database"
   sqlite3 -batch "$CEIL_DB" "$SECRETARIES_SQL"
 fi
-ceiling() {   # ceiling NAME: one transaction per point for DURATION seconds → $TMP/ceil-NAME (JSON)
-  "$TMP/ingest_ceiling" "$CEIL_DB" "$CEIL_POINTS" 1 "$DURATION" >"$TMP/ceil-$1" || die "ingest_ceiling failed"
-  log "ceiling ($1): $(jf "$(cat "$TMP/ceil-$1")" .rate) points/s"
+ceiling() {   # ceiling SECONDS: one transaction per point → "points ms" on stdout
+  local j
+  j=$("$TMP/ingest_ceiling" "$CEIL_DB" "$CEIL_POINTS" 1 "$1") || die "ingest_ceiling failed"
+  echo "$(jf "$j" .points) $(jf "$j" .ms)"
 }
 BATCH=""
 if [ "$BATCH_POINTS" != 0 ]; then
@@ -218,31 +225,44 @@ settle() {
   a=$(points)
   for _ in $(seq 1 100); do sleep 0.3; b=$(points); [ "$b" = "$a" ] && return; a=$b; done
 }
-sample_rss() {
-  local max=0 v
+sample_rss() {   # sample_rss FILE: the server's peak VmRSS so far (KiB) in FILE, every 100 ms
+  local max v
+  max=$(cat "$1")
   while kill -0 "$SRV_PID" 2>/dev/null; do
     v=$(rss_kib "$SRV_PID"); [ "${v:-0}" -gt "$max" ] && max=$v && echo "$max" >"$1"
     sleep 0.1
   done
 }
 RSS_IDLE=$(rss_kib "$SRV_PID")
+# Per form: a warm-up, then ROUNDS rounds of [ceiling SLICE s, server SLICE s]
+# (the disk's flush rate drifts within seconds on a shared VM: interleaving
+# gives both sides the same conditions). Sums per form in $TMP/res-FORM:
+# "answers non2xx errors wrk_s durable late ceil_points ceil_ms p50_median p99_max ceil_min ceil_max".
 for form in $FORMS; do
-  log "$form: wrk -t$THREADS -c$CONNS -d${DURATION}s (+${WARMUP} s warm-up)"
+  log "$form: $ROUNDS rounds of ceiling ${SLICE} s + wrk -t$THREADS -c$CONNS -d${SLICE}s (+${WARMUP} s warm-up)"
   wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" --timeout "${TIMEOUT}s" -s bench/osmand.lua "$OSMAND_URL" -- "$TMP/devices" "$form" >/dev/null 2>&1 || true
   settle
-  ceiling "before-$form"
-  before=$(points)
   echo 0 >"$TMP/rss-$form"
-  sample_rss "$TMP/rss-$form" & SAMPLER_PID=$!
-  wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout "${TIMEOUT}s" --latency -s bench/osmand.lua "$OSMAND_URL" -- "$TMP/devices" "$form" \
-    >"$TMP/wrk-$form.txt" 2>&1 || { cat "$TMP/wrk-$form.txt" >&2; die "wrk failed for $form"; }
-  after=$(points)
-  settle
-  settled=$(points)
-  kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
-  echo "$(parse_wrk "$TMP/wrk-$form.txt") $((after - before)) $((settled - after))" >"$TMP/res-$form"
-  log "$form: $((after - before)) durable points"
-  ceiling "after-$form"
+  : >"$TMP/rounds-$form"
+  for round in $(seq 1 "$ROUNDS"); do
+    read -r cpts cms < <(ceiling "$SLICE")
+    before=$(points)
+    sample_rss "$TMP/rss-$form" & SAMPLER_PID=$!
+    wrk -t"$THREADS" -c"$CONNS" -d"${SLICE}s" --timeout "${TIMEOUT}s" --latency -s bench/osmand.lua "$OSMAND_URL" -- "$TMP/devices" "$form" \
+      >"$TMP/wrk-$form-$round.txt" 2>&1 || { cat "$TMP/wrk-$form-$round.txt" >&2; die "wrk failed for $form"; }
+    after=$(points)
+    kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
+    settle
+    settled=$(points)
+    # round: "rps p50 p99 answers non2xx errors secs durable late ceil_points ceil_ms"
+    echo "$(parse_wrk "$TMP/wrk-$form-$round.txt") $((after - before)) $((settled - after)) $cpts $cms" >>"$TMP/rounds-$form"
+    log "$form round $round: ceiling $(awk -v n="$cpts" -v t="$cms" 'BEGIN {printf "%.0f", n * 1000 / t}') points/s, server $((after - before)) points"
+  done
+  P50=$(cut -d' ' -f2 "$TMP/rounds-$form" | sort -g | awk '{v[NR] = $1} END {printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+  awk -v p50="$P50" '{a += $4; n2 += $5; er += $6; s += $7; d += $8; l += $9; cp += $10; cm += $11
+        if ($3 > p99) p99 = $3; c = $10 * 1000 / $11; if (NR == 1 || c < cmin) cmin = c; if (c > cmax) cmax = c}
+       END {printf "%d %d %d %.3f %d %d %d %.1f %s %.3f %.0f %.0f\n", a, n2, er, s, d, l, cp, cm, p50, p99, cmin, cmax}' \
+    "$TMP/rounds-$form" >"$TMP/res-$form"
 done
 rm -f "$CEIL_DB" "$CEIL_DB-wal" "$CEIL_DB-shm"
 FLAGS=$(sql "SELECT CASE WHEN flags = '' THEN '(none)' ELSE flags END || ' ' || CAST(COUNT(*) AS TEXT) FROM checkin GROUP BY flags ORDER BY COUNT(*) DESC" | paste -sd ',' | sed 's/,/, /g')
@@ -273,29 +293,28 @@ label() {
   echo "### $(date -u '+%Y-%m-%d %H:%M UTC') — OsmAnd ingest, $BACKEND, $N_DEVICES devices, commit $COMMIT"
   echo
   echo "Machine: $(nproc) cores, $CPU, Linux $(uname -r), data on $FS; load average $LOAD_BEFORE before the run."
-  echo "Versions: SQLite $SQLITE_V, wrk $WRK_V$PG_V. Load: \`wrk -t$THREADS -c$CONNS -d${DURATION}s --latency -s bench/osmand.lua\` after $WARMUP s of warm-up, against $OSMAND_WHERE; wrk and xiangcun on the same $(nproc) cores."
+  echo "Versions: SQLite $SQLITE_V, wrk $WRK_V$PG_V. Load per form: $WARMUP s of warm-up, then $ROUNDS × (ceiling ${SLICE} s, \`wrk -t$THREADS -c$CONNS -d${SLICE}s --latency -s bench/osmand.lua\`) against $OSMAND_WHERE; wrk and xiangcun on the same $(nproc) cores, xiangcun with ${XIANGCUN_THREADS:-$(nproc)} threads."
   echo
-  echo '| run | durable points | s | points/s | p50 ms | p99 ms | non-2xx + errors | ceiling points/s before / after | ratio | peak RSS MiB |'
+  echo '| run | durable points | s | points/s | p50 ms | p99 ms | non-2xx + errors | ceiling points/s (min–max of rounds) | ratio | peak RSS MiB |'
   echo '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
   for form in $FORMS; do
-    read -r _ p50 p99 tot non2xx errs secs durable _ <"$TMP/res-$form"
+    read -r tot non2xx errs secs durable _ cpts cms p50 p99 cmin cmax <"$TMP/res-$form"
     rate=$(awk -v n="$durable" -v s="$secs" 'BEGIN {printf "%.0f", (s > 0) ? n / s : 0}')
-    cb=$(jf "$(cat "$TMP/ceil-before-$form")" .rate) ca=$(jf "$(cat "$TMP/ceil-after-$form")" .rate)
-    printf '| %s | %s | %.1f | **%s** | %s | %s | %s | %.0f / %.0f | **%s** | %s |\n' "$(label "$form")" "$durable" "$secs" "$rate" \
-      "$p50" "$p99" "$((non2xx + errs))" "$cb" "$ca" "$(ratio "$rate" "$(awk -v a="$cb" -v b="$ca" 'BEGIN {print (a + b) / 2}')")" \
-      "$(mib "$(cat "$TMP/rss-$form")")"
+    crate=$(awk -v n="$cpts" -v t="$cms" 'BEGIN {printf "%.0f", (t > 0) ? n * 1000 / t : 0}')
+    printf '| %s | %s | %.1f | **%s** | %s | %s | %s | %s (%s–%s) | **%s** | %s |\n' "$(label "$form")" "$durable" "$secs" "$rate" \
+      "$p50" "$p99" "$((non2xx + errs))" "$crate" "$cmin" "$cmax" "$(ratio "$rate" "$crate")" "$(mib "$(cat "$TMP/rss-$form")")"
   done
   [ -z "$BATCH" ] || printf '| reference only: `bench/ingest_ceiling`, 1000 points per transaction (not durable per point) | %s | %.1f | %.0f | | | | | | |\n' \
     "$(jf "$BATCH" .points)" "$(awk -v t="$(jf "$BATCH" .ms)" 'BEGIN {print t / 1000}')" "$(jf "$BATCH" .rate)"
   echo
   echo "- setup: $N_SECRETARIES generated secretaries over $N_VILLAGES villages, $N_DEVICES devices registered through the API ($(jf "$SETUP" .sign_in_ms) ms for the sign-ins and registrations: $(jf "$SETUP" .devices)), $N_FENCES of $N_VILLAGES villages with a ${RADIUS_M} m circle geofence (PUT answers $(jf "$SETUP" .geofences))$([ -n "$(jf "$SETUP" .geofence_error)" ] && echo ": $(jf "$SETUP" .geofence_error)"); 90% of the devices report from inside their fence"
   for form in $FORMS; do
-    read -r _ _ _ tot non2xx errs secs durable late <"$TMP/res-$form"
-    echo "- $form: wrk read $tot answers ($non2xx non-2xx, $errs socket errors); $durable rows added to checkin while wrk ran, $late more from requests still in flight when it stopped"
+    read -r tot non2xx errs secs durable late _ <"$TMP/res-$form"
+    echo "- $form: wrk read $tot answers ($non2xx non-2xx, $errs socket errors); $durable rows added to checkin while wrk ran, $late more from requests still in flight when it stopped (not counted)"
   done
   echo "- after all runs: $TOTAL check-ins; inside the fence: $INSIDE; flags: $FLAGS; $SEEN devices with last_seen_at; server RSS $(mib "$RSS_IDLE") MiB idle before the runs"
   [ "$BACKEND" = sqlite ] || echo "- the ceiling is SQLite's (a migrated demo database of the same schema), the server wrote to PostgreSQL"
-  echo "- durable points = rows in \`checkin\` counted in the database before and right after the measured run, ÷ wrk's run time; ceiling = \`bench/ingest_ceiling\` storing points for ${DURATION} s right before and right after that run on a copy of the server's database (the server's INSERT, a freshly encrypted position, the server's pragmas, one BEGIN IMMEDIATE … COMMIT per point, one process; no HTTP, no parsing, no device, settings, previous-point or geofence lookup); ratio = points/s ÷ the mean of the two ceilings"
+  echo "- $ROUNDS rounds per form, each \`bench/ingest_ceiling\` for ${SLICE} s (server idle) then wrk for ${SLICE} s; durable points = rows in \`checkin\` counted in the database right before and right after each wrk run, summed, ÷ wrk's summed run time; p50 = median of the rounds' p50, p99 = the worst round's; ceiling = the same INSERT as the server, a freshly encrypted position, the server's pragmas, one \`BEGIN IMMEDIATE … COMMIT\` per point, in one process on a copy of the server's database (no HTTP, no parsing, no device, settings, previous-point or geofence lookup), its points summed ÷ its time summed; ratio = server points/s ÷ ceiling points/s"
   echo
 } >"$TMP/report.md"
 cat "$TMP/report.md"
