@@ -163,6 +163,17 @@ int h_households_export_xlsx(req *r);
 
 /* Duty supervision of first secretaries (docs/DUTY.md). Handlers that take
 ** an {id} have a scope function in the same file. */
+/* duty_scope.c: a secretary sees only their own duty records, other readers
+** those of the secretaries in their subtree. */
+int duty_self_only(const req *r);
+/* May the caller see the records of user_id, whose village has path `path`? 0 or 403. */
+int duty_may_see(req *r, int64_t user_id, const char *path);
+/* The record named by the route's {id}: sql ($1 = id) gives its (user_id,
+** village path); 0, or 404 naming what, or 403. */
+int duty_scope_record(req *r, const char *sql, const char *what);
+/* user_id must be a secretary (404) the caller may see (403; for a secretary
+** any other id is 403). */
+int duty_check_secretary(req *r, int64_t user_id);
 /* duty_checkins.c: check-ins from the web button and devices, photos, tracks */
 int h_duty_checkin_create(req *r);
 int h_duty_checkins_list(req *r);

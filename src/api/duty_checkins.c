@@ -19,15 +19,6 @@
 
 /* ---- who may see whose points ------------------------------------------------ */
 
-/* A secretary sees only themselves; the other readers the users of their subtree. */
-static int self_only(const req *r) { return !strcmp(r->who.role, "secretary"); }
-
-/* May the caller see the points of user_id, who belongs to org path `path`? 0 or 403. */
-static int may_see(req *r, int64_t user_id, const char *path) {
-    int ok = self_only(r) ? user_id == r->who.user_id : req_in_scope(r, path);
-    return ok ? 0 : fail(r, 403, "out_of_scope", NULL);
-}
-
 /* Owner and village path of check-in (or, with photo set, check-in photo) id; 404 when none. */
 static int checkin_owner(req *r, int64_t id, int photo, int64_t *user_id, char path[256]) {
     db_stmt *st = db_prepare(r->db, photo
@@ -57,7 +48,7 @@ int scope_checkin_param(req *r) {
 int scope_checkin_photo_param(req *r) {
     int64_t owner;
     char path[256];
-    return checkin_owner(r, req_id(r, 0), 1, &owner, path) ? -1 : may_see(r, owner, path);
+    return checkin_owner(r, req_id(r, 0), 1, &owner, path) ? -1 : duty_may_see(r, owner, path);
 }
 
 int scope_device_param(req *r) {
@@ -110,28 +101,15 @@ int h_duty_checkin_create(req *r) {
 /* ---- the list -------------------------------------------------------------------- */
 
 /* May the caller see user_id's points? 0, or 404 (no such user) / 403. */
-static int check_user(req *r, int64_t user_id) {
-    db_stmt *st = db_prepare(r->db,
-        "SELECT o.path FROM app_user u JOIN org_node o ON o.id = u.org_id WHERE u.id = $1", &r->err);
-    if (!st) return -1;
-    db_bind_int(st, 1, user_id);
-    int rc = db_step(st, &r->err);
-    char path[256] = "";
-    if (rc == 1) snprintf(path, sizeof path, "%s", db_col_text(st, 0));
-    db_done(st);
-    if (rc < 0) return -1;
-    return rc ? may_see(r, user_id, path) : fail(r, 404, "not_found", "user");
-}
-
 /* The filters of the list: whose points (user_id, checked) and which local days. */
 static int list_filters(req *r, const duty_settings *s, where *w, char lo[256], char hi[256]) {
     int64_t user_id;
     char path[256];
     const char *from = req_query(r, "from"), *to = req_query(r, "to");
     if (req_query_int(r, "user_id", 1, INT64_MAX, 0, &user_id) || api_list_path(r, path) ||
-        (user_id && check_user(r, user_id)))
+        (user_id && duty_check_secretary(r, user_id)))
         return -1;
-    if (self_only(r)) {
+    if (duty_self_only(r)) {
         /* All of one's own points, wherever they were taken. */
         where_int(w, "c.user_id = ?", r->who.user_id);
     } else {

@@ -44,32 +44,18 @@ static void scope_bind(db_stmt *st, const scope *sc) {
     db_bind_int(st, 3, sc->user_id);
 }
 
-/* ?user_id= must name a secretary inside the caller's subtree. */
-static int check_secretary(req *r, int64_t id) {
-    db_stmt *st = db_prepare(r->db, "SELECT v.path FROM app_user u JOIN org_node v ON v.id = u.org_id"
-                                    " WHERE u.id = $1 AND u.role = 'secretary'", &r->err);
-    if (!st) return -1;
-    db_bind_int(st, 1, id);
-    int rc = db_step(st, &r->err), out = 0;
-    if (rc < 0) out = -1;
-    else if (rc == 0) out = fail(r, 404, "not_found", "user");
-    else if (!req_in_scope(r, db_col_text(st, 0))) out = fail(r, 403, "out_of_scope", NULL);
-    db_done(st);
-    return out;
-}
-
 /* The caller's subtree (or ?org_id=) and ?user_id=; a secretary only themselves. */
 static int scope_init(req *r, scope *sc) {
     char path[256];
     memset(sc, 0, sizeof *sc);
     if (api_list_path(r, path) || req_query_int(r, "user_id", 0, INT64_MAX, 0, &sc->user_id)) return -1;
     scope_range(path, sc->lo, sc->hi);
-    if (!strcmp(r->who.role, "secretary")) {
+    if (duty_self_only(r)) {
         if (sc->user_id && sc->user_id != r->who.user_id) return fail(r, 403, "out_of_scope", NULL);
         sc->user_id = r->who.user_id;
         return 0;
     }
-    return sc->user_id ? check_secretary(r, sc->user_id) : 0;
+    return sc->user_id ? duty_check_secretary(r, sc->user_id) : 0;
 }
 
 /* ---- secretaries ---- */

@@ -358,9 +358,6 @@ static json_t *record_json(req *r, const duty_table *t, int64_t id, const char *
     return o;
 }
 
-/* Secretaries see only their own duty records. */
-static int self_only(const req *r) { return !strcmp(r->who.role, "secretary"); }
-
 /* The filters every duty list has: the caller's subtree or ?org_id= inside
 ** it, a secretary only themselves, ?user_id=, ?status= among statuses. */
 static int list_filters(req *r, const duty_table *t, where *w, const char *const *statuses, char lo[256],
@@ -376,7 +373,7 @@ static int list_filters(req *r, const duty_table *t, where *w, const char *const
     where_text(w, f.buf, lo);
     strbuf_release(&f);
     where_text(w, " AND path < ?)", hi);
-    if (self_only(r)) where_int(w, " AND x.user_id = ?", r->who.user_id);
+    if (duty_self_only(r)) where_int(w, " AND x.user_id = ?", r->who.user_id);
     if (user) where_int(w, " AND x.user_id = ?", user);
     if (status) where_text(w, " AND x.status = ?", status);
     return 0;
@@ -472,33 +469,18 @@ int h_sanctions_list(req *r) {
 
 /* ---- scope of one record --------------------------------------------------------------- */
 
-/* The record's owner and node path by `sql` (user_id, path); its node must be
-** in the caller's subtree, and a secretary may touch only their own. */
-static int scope_record(req *r, const char *sql, const char *what) {
-    db_stmt *st = db_prepare(r->db, sql, &r->err);
-    if (!st) return -1;
-    db_bind_int(st, 1, req_id(r, 0));
-    int rc = db_step(st, &r->err), out = 0;
-    if (rc < 0) out = -1;
-    else if (rc == 0) out = fail(r, 404, "not_found", what);
-    else if (!req_in_scope(r, db_col_text(st, 1))) out = fail(r, 403, "out_of_scope", NULL);
-    else if (self_only(r) && db_col_int(st, 0) != r->who.user_id) out = fail(r, 403, "forbidden", NULL);
-    db_done(st);
-    return out;
-}
-
 int scope_leave_param(req *r) {
-    return scope_record(r, "SELECT x.user_id, o.path FROM duty_leave x JOIN app_user u ON u.id = x.user_id"
+    return duty_scope_record(r, "SELECT x.user_id, o.path FROM duty_leave x JOIN app_user u ON u.id = x.user_id"
                            " JOIN org_node o ON o.id = u.org_id WHERE x.id = $1", "leave");
 }
 
 int scope_inquiry_param(req *r) {
-    return scope_record(r, "SELECT x.user_id, o.path FROM inquiry x JOIN org_node o ON o.id = x.org_id"
+    return duty_scope_record(r, "SELECT x.user_id, o.path FROM inquiry x JOIN org_node o ON o.id = x.org_id"
                            " WHERE x.id = $1", "inquiry");
 }
 
 int scope_sanction_param(req *r) {
-    return scope_record(r, "SELECT x.user_id, o.path FROM sanction x JOIN org_node o ON o.id = x.org_id"
+    return duty_scope_record(r, "SELECT x.user_id, o.path FROM sanction x JOIN org_node o ON o.id = x.org_id"
                            " WHERE x.id = $1", "sanction");
 }
 

@@ -21,21 +21,9 @@ static const char *const STATUSES[] = {"open", "ok", "late", "outside", "no_answ
 
 int h_events(req *r) { return sse_subscribe(r); }
 
-/* A secretary reads duty records of themselves only. */
-static int self_only(const req *r) { return (r->who.perms & P_DUTY_CHECKIN) != 0; }
-
 int scope_spot_check_param(req *r) {
-    db_stmt *st = db_prepare(r->db, "SELECT s.user_id, o.path FROM spot_check s JOIN org_node o ON o.id = s.org_id"
-                                    " WHERE s.id = $1", &r->err);
-    if (!st) return -1;
-    db_bind_int(st, 1, req_id(r, 0));
-    int rc = db_step(st, &r->err), out = 0;
-    if (rc < 0) out = -1;
-    else if (rc == 0) out = fail(r, 404, "not_found", "spot_check");
-    else if (!req_in_scope(r, db_col_text(st, 1)) || (self_only(r) && db_col_int(st, 0) != r->who.user_id))
-        out = fail(r, 403, "out_of_scope", NULL);
-    db_done(st);
-    return out;
+    return duty_scope_record(r, "SELECT s.user_id, o.path FROM spot_check s JOIN org_node o ON o.id = s.org_id"
+                                " WHERE s.id = $1", "spot_check");
 }
 
 /* ---- the list ---- */
@@ -73,7 +61,7 @@ int h_spot_checks_list(req *r) {
     where w = {STRBUF_INIT, 0, {0}, {0}, {0}};
     where_text(&w, "o.path >= ?", lo);
     where_text(&w, " AND o.path < ?", hi);
-    if (self_only(r)) where_int(&w, " AND s.user_id = ?", r->who.user_id);
+    if (duty_self_only(r)) where_int(&w, " AND s.user_id = ?", r->who.user_id);
     if (user_id) where_int(&w, " AND s.user_id = ?", user_id);
     if (status && *status) where_text(&w, " AND s.status = ?", status);
     int64_t total = api_count(r, SPOT_FROM, &w);

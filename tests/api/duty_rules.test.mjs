@@ -300,7 +300,7 @@ test('leave: validation, overlap, own cancellation, lists by scope', async () =>
   const e = expectError(await s1.c.post('/api/v1/duty/leaves', { kind: 'trip', start_day: '2027-01-08', end_day: '2027-01-09', reason: '出差' }), 409, 'duty_leave_overlap');
   assert.match(e.message, new RegExp(String(a.id)));
   // Another secretary cannot cancel it; its owner can, once.
-  expectError(await s2.c.del(`/api/v1/duty/leaves/${a.id}`), 403, 'forbidden');
+  expectError(await s2.c.del(`/api/v1/duty/leaves/${a.id}`), 403, 'out_of_scope');
   expectError(await official.del(`/api/v1/duty/leaves/${a.id}`), 403, 'forbidden');
   expectOk(await s1.c.del(`/api/v1/duty/leaves/${a.id}`), 204);
   expectError(await s1.c.del(`/api/v1/duty/leaves/${a.id}`), 409, 'duty_already_decided');
