@@ -46,6 +46,12 @@ void where_int(where *w, const char *fragment, int64_t value);
 /* Bind the values collected so far; returns the next free parameter number. */
 int where_bind(const where *w, db_stmt *st);
 void where_release(where *w);
+/* One page of a list: `select` ("SELECT ... FROM ...") WHERE w ORDER BY
+** order, with LIMIT and OFFSET bound after w's values; row makes each row
+** JSON (ctx passed through; NULL fails the page with 500). NULL on error. */
+typedef json_t *(*api_row_fn)(db_stmt *st, const void *ctx);
+json_t *api_page(req *r, const char *select, const where *w, const char *order, int64_t page, int64_t per_page,
+                 api_row_fn row, const void *ctx);
 /* SELECT COUNT(*) FROM from WHERE w: the total of a list; -1 on error. */
 int64_t api_count(req *r, const char *from, const where *w);
 /* The subtree a list covers: the caller's, or ?org_id= inside it (checked). */

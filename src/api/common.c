@@ -84,6 +84,34 @@ int api_list_path(req *r, char path[256]) {
     return rc < 0 ? -1 : 0;
 }
 
+json_t *api_page(req *r, const char *select, const where *w, const char *order, int64_t page, int64_t per_page,
+                 api_row_fn row, const void *ctx) {
+    strbuf sql = STRBUF_INIT;
+    strbuf_addf(&sql, "%s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d", select, w->sql.buf, order, w->n + 1, w->n + 2);
+    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
+    strbuf_release(&sql);
+    if (!st) return NULL;
+    int next = where_bind(w, st);
+    db_bind_int(st, next, per_page);
+    db_bind_int(st, next + 1, (page - 1) * per_page);
+    json_t *items = json_array();
+    int rc;
+    while ((rc = db_step(st, &r->err)) == 1) {
+        json_t *j = row(st, ctx);
+        if (!j) {
+            rc = fail(r, 500, "internal", "row");
+            break;
+        }
+        json_array_append_new(items, j);
+    }
+    db_done(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return items;
+}
+
 int64_t api_count(req *r, const char *from, const where *w) {
     strbuf sql = STRBUF_INIT;
     strbuf_addf(&sql, "SELECT COUNT(*) FROM %s WHERE %s", from, w->sql.buf);

@@ -145,32 +145,24 @@ static int attach_photos(req *r, json_t *items, int64_t lo, int64_t hi) {
     return rc < 0 ? -1 : 0;
 }
 
+static json_t *checkin_row(db_stmt *st, const void *ctx) {
+    (void)ctx;
+    return checkin_row_json(st);
+}
+
+/* A page of check-ins with their photos. */
 static json_t *page_checkins(req *r, const where *w, int64_t page, int64_t per_page) {
-    strbuf sql = STRBUF_INIT;
-    strbuf_addf(&sql, CHECKIN_SELECT " WHERE %s ORDER BY c.at DESC, c.id DESC LIMIT $%d OFFSET $%d",
-                w->sql.buf, w->n + 1, w->n + 2);
-    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
-    strbuf_release(&sql);
-    if (!st) return NULL;
-    int next = where_bind(w, st);
-    db_bind_int(st, next, per_page);
-    db_bind_int(st, next + 1, (page - 1) * per_page);
-    json_t *items = json_array();
+    json_t *items = api_page(r, CHECKIN_SELECT, w, "c.at DESC, c.id DESC", page, per_page, checkin_row, NULL);
+    if (!items) return NULL;
     int64_t lo = INT64_MAX, hi = 0;
-    int rc;
-    while ((rc = db_step(st, &r->err)) == 1) {
-        json_t *c = checkin_row_json(st);
-        if (!c) {
-            rc = fail(r, 500, "internal", "checkin");
-            break;
-        }
-        int64_t id = db_col_int(st, 0);
+    size_t i;
+    json_t *c;
+    json_array_foreach(items, i, c) {
+        int64_t id = json_integer_value(json_object_get(c, "id"));
         lo = id < lo ? id : lo;
         hi = id > hi ? id : hi;
-        json_array_append_new(items, c);
     }
-    db_done(st);
-    if (rc < 0 || attach_photos(r, items, lo, hi)) {
+    if (attach_photos(r, items, lo, hi)) {
         json_decref(items);
         return NULL;
     }

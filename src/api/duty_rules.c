@@ -380,31 +380,17 @@ static int list_filters(req *r, const duty_table *t, where *w, const char *const
 }
 
 /* Answer with one page of table under w. */
+static json_t *table_row(db_stmt *st, const void *ctx) { return row_json(st, ((const duty_table *)ctx)->types); }
+
 static int reply_page(req *r, const duty_table *t, where *w) {
     int64_t page, per_page;
     if (req_paging(r, &page, &per_page)) return -1;
-    strbuf from = STRBUF_INIT, sql = STRBUF_INIT;
-    const char *f = strstr(t->select, " FROM ");
-    strbuf_addstr(&from, f + 6);
+    strbuf from = STRBUF_INIT;
+    strbuf_addstr(&from, strstr(t->select, " FROM ") + 6);
     int64_t total = api_count(r, from.buf, w);
     strbuf_release(&from);
-    if (total < 0) return -1;
-    strbuf_addf(&sql, "%s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d", t->select, w->sql.buf, t->order, w->n + 1,
-                w->n + 2);
-    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
-    strbuf_release(&sql);
-    if (!st) return -1;
-    int k = where_bind(w, st);
-    db_bind_int(st, k, per_page);
-    db_bind_int(st, k + 1, (page - 1) * per_page);
-    json_t *items = json_array();
-    int rc;
-    while ((rc = db_step(st, &r->err)) == 1) json_array_append_new(items, row_json(st, t->types));
-    db_done(st);
-    if (rc < 0) {
-        json_decref(items);
-        return -1;
-    }
+    json_t *items = total < 0 ? NULL : api_page(r, t->select, w, t->order, page, per_page, table_row, t);
+    if (!items) return -1;
     reply_list(r, items, total, page, per_page);
     return 0;
 }

@@ -28,25 +28,9 @@ int scope_spot_check_param(req *r) {
 
 /* ---- the list ---- */
 
-static json_t *page_spot_checks(req *r, const where *w, int64_t page, int64_t per_page) {
-    strbuf sql = STRBUF_INIT;
-    strbuf_addf(&sql, "SELECT " SPOT_COLUMNS " FROM " SPOT_FROM " WHERE %s ORDER BY s.requested_at DESC, s.id DESC"
-                      " LIMIT $%d OFFSET $%d", w->sql.buf, w->n + 1, w->n + 2);
-    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
-    strbuf_release(&sql);
-    if (!st) return NULL;
-    int next = where_bind(w, st);
-    db_bind_int(st, next, per_page);
-    db_bind_int(st, next + 1, (page - 1) * per_page);
-    json_t *items = json_array();
-    int rc;
-    while ((rc = db_step(st, &r->err)) == 1) json_array_append_new(items, spot_row_json(st));
-    db_done(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return items;
+static json_t *spot_row(db_stmt *st, const void *ctx) {
+    (void)ctx;
+    return spot_row_json(st);
 }
 
 int h_spot_checks_list(req *r) {
@@ -65,7 +49,9 @@ int h_spot_checks_list(req *r) {
     if (user_id) where_int(&w, " AND s.user_id = ?", user_id);
     if (status && *status) where_text(&w, " AND s.status = ?", status);
     int64_t total = api_count(r, SPOT_FROM, &w);
-    json_t *items = total < 0 ? NULL : page_spot_checks(r, &w, page, per_page);
+    json_t *items = total < 0 ? NULL
+                              : api_page(r, "SELECT " SPOT_COLUMNS " FROM " SPOT_FROM, &w,
+                                         "s.requested_at DESC, s.id DESC", page, per_page, spot_row, NULL);
     where_release(&w);
     if (!items) return -1;
     reply_list(r, items, total, page, per_page);

@@ -6,24 +6,9 @@
 
 #include <string.h>
 
-static json_t *page_users(req *r, const where *w, int64_t page, int64_t per_page) {
-    strbuf sql = STRBUF_INIT;
-    strbuf_addf(&sql, USER_SELECT " WHERE %s ORDER BY u.id LIMIT $%d OFFSET $%d", w->sql.buf, w->n + 1, w->n + 2);
-    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
-    strbuf_release(&sql);
-    if (!st) return NULL;
-    int next = where_bind(w, st);
-    db_bind_int(st, next, per_page);
-    db_bind_int(st, next + 1, (page - 1) * per_page);
-    json_t *items = json_array();
-    int rc;
-    while ((rc = db_step(st, &r->err)) == 1) json_array_append_new(items, user_row_json(st));
-    db_done(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return items;
+static json_t *user_row(db_stmt *st, const void *ctx) {
+    (void)ctx;
+    return user_row_json(st);
 }
 
 int h_users_list(req *r) {
@@ -50,7 +35,7 @@ int h_users_list(req *r) {
         where_text(&w, " AND u.phone_bidx = ?", bidx);
     }
     int64_t total = api_count(r, "app_user u", &w);
-    json_t *items = total < 0 ? NULL : page_users(r, &w, page, per_page);
+    json_t *items = total < 0 ? NULL : api_page(r, USER_SELECT, &w, "u.id", page, per_page, user_row, NULL);
     where_release(&w);
     strbuf_release(&like);
     if (!items) return -1;
