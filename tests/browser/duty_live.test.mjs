@@ -105,8 +105,8 @@ test('a spot check past its deadline stays on the page as overdue, and a check-i
     await item.waitFor();
     const id = Number(await item.getAttribute('data-id'));
 
-    // Two minutes later the job (every second here) marks it no_answer: still shown, overdue.
-    advanceClock(web.server, 120);
+    // Just past the deadline the job (every second here) marks it no_answer: still shown, overdue.
+    advanceClock(web.server, 65);
     await page.locator(`[data-testid=spot-item][data-id="${id}"] [data-testid=spot-countdown][data-late="1"]`).waitFor();
     const missed = (await official('GET', '/duty/spot-checks?status=no_answer')).body.items.find((x) => x.id === id);
     assert.ok(missed, 'no_answer in the API');
