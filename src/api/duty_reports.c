@@ -769,8 +769,8 @@ int h_duty_today(req *r) {
     if (!rc) rc = today_open_spot_checks(r, &T, spots);
     if (!rc) rc = today_open_inquiries(r, &T, inquiries);
     if (!rc)
-        reply_json(r, 200, json_pack("{s:s, s:b, s:o, s:O, s:O, s:O, s:O}", "day", T.day, "working", T.working,
-                                     "windows", today_windows(&T, r->now), "secretaries", secs, "not_checked_in",
+        reply_json(r, 200, json_pack("{s:I, s:s, s:b, s:o, s:O, s:O, s:O, s:O}", "now", (json_int_t)r->now, "day",
+                                     T.day, "working", T.working, "windows", today_windows(&T, r->now), "secretaries", secs, "not_checked_in",
                                      missing, "open_spot_checks", spots, "open_inquiries", inquiries));
     json_decref(secs);
     json_decref(missing);

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { startServer, stopServer, as } from '../lib/server.mjs';
-import { DEMO_PASSWORD, expectError, expectOk, landmarks, orgCode, uniq } from './helpers.mjs';
+import { DEMO_PASSWORD, expectError, expectOk, landmarks, orgCode, uniq, serverNow } from './helpers.mjs';
 import { unzip, XLSX_TYPE } from '../lib/xlsx.mjs';
 
 let srv, admin, adminEn, official, T;
@@ -144,6 +144,8 @@ test('today view: last positions, who has not checked in, window states, open sp
   // The county sees secC too; the official's whole town holds the demo secretaries as well.
   const county = expectOk(await admin.get('/api/v1/duty/today'), 200);
   assert.ok(county.secretaries.some((s) => s.id === S.secC.id));
+  // The server's own time, so pages count down on the server clock (here moved by the test).
+  assert.ok(Math.abs(county.now - serverNow(srv)) <= 5, `now ${county.now} vs ${serverNow(srv)}`);
   const town = expectOk(await official.get('/api/v1/duty/today'), 200);
   const ids = town.secretaries.map((s) => s.id);
   assert.ok(ids.includes(S.secA.id) && ids.includes(T.user('secretary').id) && !ids.includes(S.secC.id));
