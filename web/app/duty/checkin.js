@@ -10,6 +10,7 @@ import { useLoad, ErrorBox, Loading, itemsOf } from '../ui.js';
 import { metres } from '../households.js';
 import { locate } from '../leaflet.js';
 import { subscribe, isLive } from './events.js';
+import { learnServerNow, serverNow } from './clock.js';
 
 const RECENT_DAYS = 7;                  // the check-in list reaches this far back
 const PHOTO_MAX = 5 * 1024 * 1024;      // the server takes photos up to 5 MiB (JPEG, PNG or WebP)
@@ -20,12 +21,6 @@ const SPOT_LIST_MAX = 20;               // spot checks fetched per status (newes
 const COUNTY_OFFSET_MIN = 480;          // UTC+8 until the county settings say otherwise
 
 // ---- time: the county's local clock, whatever the phone's time zone --------------------------
-
-// Server time minus this phone's time, in seconds: learnt from times the server stamps "now"
-// (a check-in's received_at, a live spot check's requested_at) so countdowns follow the server.
-let skew = 0;
-const learnServerNow = (ts) => { if (typeof ts === 'number') skew = ts - Date.now() / 1000; };
-const serverNow = () => Date.now() / 1000 + skew;
 
 const localIso = (ts, off) => new Date((ts + off * 60) * 1000).toISOString();
 const localDay = (ts, off) => localIso(ts, off).slice(0, 10);
@@ -177,7 +172,7 @@ function SpotBanner({ items, off, answered, onCheckIn }) {
 // ---- the check-in card -----------------------------------------------------------------------
 
 function CheckinCard({ off, tick, live, start, onCheckedIn }) {
-  const today = useLoad(() => api('GET', '/duty/today'), [tick]);
+  const today = useLoad(() => api('GET', '/duty/today').then((d) => { learnServerNow(d.now); return d; }), [tick]);
   const [phase, setPhase] = useState(null); // null | 'locating' | 'sending'
   const [gpsError, setGpsError] = useState(null); // a locate() code
   const [error, setError] = useState(null);

@@ -9,6 +9,7 @@ import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { go, useLoad, loadOrgs, ErrorBox, Loading, formData, itemsOf } from '../ui.js';
 import { loadLeaflet } from '../leaflet.js';
+import { learnServerNow, serverNow } from './clock.js';
 import {
   canSupervise, countySettings, loadBoundaries, dutyMap, outlineLayer, townsOf, NodeSelect, useLive, personName, villageName, countyDay, hhmm, dayTime, clockSpan,
 } from './supervise.js';
@@ -66,7 +67,8 @@ export function TodayTab({ me, params }) {
   const role = me.user.role;
   const orgId = params.get('org_id') || '';
   const orgs = useLoad(() => loadOrgs(), []);
-  const today = useLoad(() => api('GET', '/duty/today' + query({ org_id: orgId })), [orgId]);
+  const today = useLoad(() => api('GET', '/duty/today' + query({ org_id: orgId }))
+    .then((d) => { learnServerNow(d.now); return d; }), [orgId]);
   useLive(LIVE, today.reload);
   const d = today.data;
   const secs = (d && d.secretaries) || [];
@@ -96,11 +98,6 @@ export function TodayTab({ me, params }) {
       ${canSupervise(role) && html`<${RandomSpot} towns=${towns} defaultTown=${orgId} onSent=${today.reload} />`}
       <${OpenInquiries} items=${d.open_inquiries || []} secs=${secs} />`}`;
 }
-
-// Seconds the server's clock is ahead of this device's, learnt from the time the server stamped
-// on a spot check just sent (countdowns run on the server's clock).
-let skew = 0;
-const learnServerNow = (ts) => { if (typeof ts === 'number') skew = ts - Date.now() / 1000; };
 
 function Summary({ d }) {
   const secs = d.secretaries || [];
@@ -216,9 +213,9 @@ function NotCheckedIn({ d }) {
 
 // The server's clock (seconds), ticking, for countdowns.
 function useNow() {
-  const [now, setNow] = useState(() => Date.now() / 1000 + skew);
+  const [now, setNow] = useState(serverNow);
   useEffect(() => {
-    const id = setInterval(() => setNow(Date.now() / 1000 + skew), 1000);
+    const id = setInterval(() => setNow(serverNow()), 1000);
     return () => clearInterval(id);
   }, []);
   return now;
