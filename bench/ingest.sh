@@ -73,6 +73,7 @@ if [ "$BIN" = build/xiangcun ]; then make --no-print-directory -j"$(nproc)" all 
 [ -x "$BIN" ] || die "no binary at $BIN"
 
 TMP=$(mktemp -d /tmp/xc-ingest.XXXXXX)
+chmod 755 "$TMP"   # PostgreSQL runs as the postgres user when started as root
 cp "$BIN" "$TMP/xiangcun"   # a private copy: another build must not swap it mid-run
 BIN=$TMP/xiangcun
 SRV_PID="" SAMPLER_PID="" PG_STARTED=""
