@@ -64,8 +64,9 @@ die() { echo "bench/ingest.sh: $*" >&2; exit 1; }
 log() { printf '== ingest: %s\n' "$*" >&2; }
 for c in wrk curl node cc sqlite3; do command -v "$c" >/dev/null || die "$c is missing (scripts/deps bench)"; done
 case "$BACKEND" in sqlite | pg) ;; *) die "BENCH_BACKEND is sqlite or pg" ;; esac
-SLICE=$(awk -v d="$DURATION" -v r="$ROUNDS" 'BEGIN {if (r < 1 || d / r < 1) exit 1; printf "%d", d / r}') ||
-  die "BENCH_DURATION / BENCH_INGEST_ROUNDS must be at least 1 s"
+[ "$DURATION" -ge 1 ] && [ "$ROUNDS" -ge 1 ] || die "BENCH_DURATION and BENCH_INGEST_ROUNDS must be at least 1"
+[ "$ROUNDS" -le "$DURATION" ] || ROUNDS=$DURATION   # slices of at least 1 s
+SLICE=$((DURATION / ROUNDS))
 for f in $FORMS; do case "$f" in get | json | form) ;; *) die "BENCH_INGEST_FORMS: get, json or form, not $f" ;; esac; done
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
