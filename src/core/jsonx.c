@@ -66,8 +66,10 @@ int jx_enum(json_t *obj, const char *key, int required, const char *const *choic
     const char *s = NULL;
     int rc = jx_str(obj, key, required, 64, &s, e);
     if (rc <= 0) return rc;
-    *out = str_in_list(choices, s);
-    return *out ? 1 : xerr_set(e, 400, "invalid_value", "%s", key);
+    const char *choice = str_in_list(choices, s);
+    if (!choice) return xerr_set(e, 400, "invalid_value", "%s", key);
+    *out = choice;
+    return 1;
 }
 
 int jx_depth(const json_t *v) {
