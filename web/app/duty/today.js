@@ -181,7 +181,11 @@ function SecretaryMap({ secs, role, day }) {
     }
     if (!s.fitted) {
       const b = s.layer.getLayers().length ? s.layer.getBounds() : s.bounds && s.bounds.getBounds();
-      if (b && b.isValid()) { s.map.fitBounds(b.pad(0.2), { maxZoom: 15 }); s.fitted = s.layer.getLayers().length > 0; }
+      // No animation: a zoom still running when the page is left throws inside Leaflet (_leaflet_pos).
+      if (b && b.isValid()) {
+        s.map.fitBounds(b.pad(0.2), { maxZoom: 15, animate: false });
+        s.fitted = s.layer.getLayers().length > 0;
+      }
     }
   }, [secs, ready, day]);
 
