@@ -114,23 +114,6 @@ json_t *checkin_row_json(db_stmt *st) {
 
 /* ---- storing ------------------------------------------------------------- */
 
-/* The secretary's village and its path; 403 unless user_id is an enabled secretary. */
-static int secretary_village(db *d, int64_t user_id, int64_t *org_id, char path[256], xerr *e) {
-    db_stmt *st = db_prepare(d,
-        "SELECT u.org_id, o.path FROM app_user u JOIN org_node o ON o.id = u.org_id"
-        " WHERE u.id = $1 AND u.role = 'secretary' AND u.disabled = 0", e);
-    if (!st) return -1;
-    db_bind_int(st, 1, user_id);
-    int rc = db_step(st, e);
-    if (rc == 1) {
-        *org_id = db_col_int(st, 0);
-        snprintf(path, 256, "%s", db_col_text(st, 1));
-    }
-    db_done(st);
-    if (rc < 0) return -1;
-    return rc == 1 ? 0 : xerr_set(e, 403, "forbidden", "%s", "secretary");
-}
-
 /* Whether moving from the user's previous point (by `at`, at or before this
 ** one) to p at time `at` is faster than speed_max_kmh. The distance is
 ** reduced by both points' accuracy radii when known, so the jitter of a
@@ -243,7 +226,8 @@ int64_t checkin_store(db *d, const duty_settings *s, int64_t user_id, const duty
     if (!geo_plausible(p->lat, p->lon)) return xerr_set(e, 400, "invalid_value", "%s", "lat");
     checkin_row c = {.user_id = user_id, .now = now};
     char path[256];
-    if (secretary_village(d, user_id, &c.org_id, path, e)) return -1;
+    int found = duty_secretary_village(d, user_id, 1, &c.org_id, path, e);
+    if (found <= 0) return found < 0 ? -1 : xerr_set(e, 403, "forbidden", "%s", "secretary");
     strbuf flags = STRBUF_INIT;
     json_t *list = json_array(), *answered = json_array();
     int64_t id = -1;

@@ -2,6 +2,7 @@
 ** duty.h: first-secretary duty supervision (驻村第一书记在岗监管), shared
 ** definitions. The parts, one file each:
 **   calendar.c  settings, local days, working days, windows, leave excuses
+**   secretary.c where a secretary serves
 **   checkin.c   storing a position report with its flags (the one way in)
 **   osmand.c    parsing the OsmAnd / Traccar Client protocols into a point
 **   spot.c      spot checks (约请): answers and deadlines
@@ -58,5 +59,10 @@ int64_t duty_day_start(const duty_settings *s, const char *day);
 int duty_is_working(db *d, const duty_settings *s, const char *day, xerr *e);
 /* Whether user_id has approved leave or an approved trip covering day; -1 on error. */
 int duty_excused(db *d, int64_t user_id, const char *day, xerr *e);
+
+/* secretary.c */
+/* The village (org id and tree path) of secretary user_id; with enabled_only
+** a disabled account does not count. 1 found, 0 not a secretary, -1 on error. */
+int duty_secretary_village(db *d, int64_t user_id, int enabled_only, int64_t *org_id, char path[256], xerr *e);
 
 #endif

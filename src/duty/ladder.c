@@ -13,20 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The secretary's node and its path; 404 when the user does not exist. */
+/* The secretary's village and its path, disabled or not (a recalled secretary's
+** record is still decided); 404 when user_id is no secretary. */
 static int user_org(db *d, int64_t user_id, int64_t *org_id, char path[256], xerr *e) {
-    db_stmt *st = db_prepare(d, "SELECT u.org_id, o.path FROM app_user u JOIN org_node o ON o.id = u.org_id"
-                                " WHERE u.id = $1", e);
-    if (!st) return -1;
-    db_bind_int(st, 1, user_id);
-    int rc = db_step(st, e);
-    if (rc == 1) {
-        *org_id = db_col_int(st, 0);
-        snprintf(path, 256, "%s", db_col_text(st, 1));
-    }
-    db_done(st);
-    if (rc < 0) return -1;
-    return rc == 1 ? 0 : xerr_set(e, 404, "not_found", "%s", "user");
+    int found = duty_secretary_village(d, user_id, 0, org_id, path, e);
+    return found > 0 ? 0 : found < 0 ? -1 : xerr_set(e, 404, "not_found", "%s", "user");
 }
 
 static void bind_opt(db_stmt *st, int idx, int64_t v) {
