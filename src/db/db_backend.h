@@ -49,6 +49,7 @@ typedef struct db_backend {
     const char *(*col_name)(db_stmt *st, int col);
     int64_t (*changes)(void *conn, db_stmt *st);
     const char *begin_sql;     /* "BEGIN IMMEDIATE" or "BEGIN" */
+    int one_writer;            /* the database takes one writer at a time: queue them in-process */
     int (*lock_chain)(void *conn, xerr *e);
 } db_backend;
 

@@ -161,5 +161,6 @@ const db_backend db_sqlite_backend = {
     .col_name = sq_col_name,
     .changes = sq_changes,
     .begin_sql = "BEGIN IMMEDIATE",
+    .one_writer = 1,
     .lock_chain = NULL,
 };
