@@ -123,18 +123,31 @@ static void sq_reset(void *conn, db_stmt *st) {
 
 static int sq_col_count(db_stmt *st) { return sqlite3_column_count(st->impl); }
 
+/* Stop like every other allocation failure (see strbuf.h). */
+static void out_of_memory(void) {
+    fprintf(stderr, "xiangcun: out of memory reading a column\n");
+    abort();
+}
+
+/* A column that reads as NULL may be SQLite failing to allocate while
+** fetching it (it then answers NULL and sets SQLITE_NOMEM): reading NULL
+** instead would turn a session's last activity into 0 (expired, deleted)
+** or a row just written into "not found". */
+static void nomem_check(sqlite3_stmt *s) {
+    if (sqlite3_errcode(sqlite3_db_handle(s)) == SQLITE_NOMEM) out_of_memory();
+}
+
 static int sq_col_isnull(db_stmt *st, int col) {
-    return sqlite3_column_type(st->impl, col) == SQLITE_NULL;
+    int null = sqlite3_column_type(st->impl, col) == SQLITE_NULL;
+    if (null) nomem_check(st->impl);
+    return null;
 }
 
 static const char *sq_col_text(db_stmt *st, int col) {
     const char *s = (const char *)sqlite3_column_text(st->impl, col);
-    /* NULL for a non-NULL value means SQLite ran out of memory converting it:
-    ** treat it like every other allocation failure rather than read NULL. */
-    if (!s && sqlite3_column_type(st->impl, col) != SQLITE_NULL) {
-        fprintf(stderr, "xiangcun: out of memory reading a column\n");
-        abort();
-    }
+    if (!s) nomem_check(st->impl);
+    /* NULL for a non-NULL value: SQLite ran out of memory converting it. */
+    if (!s && sqlite3_column_type(st->impl, col) != SQLITE_NULL) out_of_memory();
     return s;
 }
 
