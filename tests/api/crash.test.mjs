@@ -1,7 +1,8 @@
 // crash.test.mjs: nothing acknowledged is lost. Concurrent writers hammer the
 // API (org nodes created and renamed, API tokens created) while the server is
 // killed with SIGKILL at random moments and restarted, XC_CRASH_CYCLES times
-// (default 20). Every request is classified: acknowledged (2xx), rejected
+// (default 20), while the demo secretary's phone reports positions through
+// the OsmAnd receiver. Every request is classified: acknowledged (2xx), rejected
 // (another status) or lost (no answer: killed in flight, or refused while the
 // server was down). Afterwards, on the stopped database:
 //   - SQLite PRAGMA integrity_check and foreign_key_check, or on PostgreSQL
@@ -67,7 +68,7 @@ function send(srv, agent, method, path, body, token) {
     let done = false;
     const finish = (r) => { if (!done) { done = true; resolve(r); } };
     const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
-    const headers = { Authorization: `Bearer ${token}` };
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
     if (data) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': data.length });
     const req = http.request({ host: '127.0.0.1', port: srv.port, method, path, agent, headers }, (res) => {
       const chunks = [];
@@ -99,6 +100,7 @@ function newRun(seed) {
     seq: 0,
     orgs: [],     // {code, name, parent_id, status, id?, history: [{name, status}]}
     tokens: [],   // {name, status, id?, token?}
+    points: [],   // OsmAnd reports {ts, status}: each has its own device timestamp
     counts: { acked: 0, lost: 0, refused: 0, rejected: 0 },
     rejections: [],
   };
@@ -115,6 +117,11 @@ function classify(run, res) {
   if (run.rejections.length < 20) run.rejections.push(`${res.status} ${res.text?.slice(0, 200)}`);
   return 'rejected';
 }
+
+// The demo's phone of `secretary` (src/cli/demo.h), and device times far from
+// any the demo seeds, so the reports of a run are told apart by them.
+const DEMO_DEVICE = 'hongya-demo-secretary';
+const POINT_T0 = 2000000000;
 
 async function writer(srv, run, w, token, villages) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -145,6 +152,12 @@ async function writer(srv, run, w, token, villages) {
         t.token = res.json?.token;
         if (res.json?.name !== t.name || !t.id || !t.token) t.bad = `POST answered ${res.text?.slice(0, 200)}`;
       }
+    } else if (r < 0.55) {
+      // A position report of the demo phone; its device time names it.
+      const p = { ts: POINT_T0 + run.points.length + 1, status: 'pending' };
+      run.points.push(p);
+      res = await send(srv, agent, 'GET', `/api/v1/osmand?id=${DEMO_DEVICE}&lat=29.62&lon=103.31&accuracy=12&timestamp=${p.ts}`);
+      p.status = classify(run, res);
     } else {
       const o = {
         code: `9${String(++run.seq).padStart(11, '0')}`,
@@ -231,7 +244,7 @@ function checkWrites(srv, run, adminId) {
     if (!auditBy.has(k)) auditBy.set(k, []);
     auditBy.get(k).push(a);
   }
-  const stats = { orgsPresent: 0, lostPresent: 0, lostAbsent: 0, renamesAcked: 0 };
+  const stats = { orgsPresent: 0, lostPresent: 0, lostAbsent: 0, renamesAcked: 0, pointsAcked: 0 };
 
   const sentCodes = new Set(run.orgs.map((o) => o.code));
   for (const code of orgRows.keys()) if (!sentCodes.has(code)) bad(`org ${code} exists but was never sent`);
@@ -299,6 +312,19 @@ function checkWrites(srv, run, adminId) {
   }
   for (const a of audit.filter((x) => x.action === 'token.create'))
     if (a.after?.name?.startsWith('crash-') && !tokRows.has(a.after.name)) bad(`audit seq ${a.seq}: token.create for ${a.after.name}, which does not exist`);
+
+  // Position reports: each acknowledged one stored exactly once, a rejected one not at all.
+  const pointRows = new Map(sqlRows(srv, `SELECT device_time, COUNT(*) AS n FROM checkin WHERE device_time > ${POINT_T0}` +
+    ' GROUP BY device_time').map((r) => [Number(r.device_time), Number(r.n)]));
+  const sentPoints = new Set(run.points.map((p) => p.ts));
+  for (const ts of pointRows.keys()) if (!sentPoints.has(ts)) bad(`check-in at device time ${ts} exists but was never sent`);
+  for (const p of run.points) {
+    const n = pointRows.get(p.ts) || 0;
+    if (n > 1) bad(`report ${p.ts} stored ${n} times`);
+    if (p.status === 'acked') { if (!n) bad(`report ${p.ts} was acknowledged but is missing`); else stats.pointsAcked++; }
+    if (p.status === 'rejected' && n) bad(`report ${p.ts} was rejected but exists`);
+    if (p.status === 'lost') n ? stats.lostPresent++ : stats.lostAbsent++;
+  }
   return { problems, stats };
 }
 
@@ -376,7 +402,7 @@ function summary(label, run, res) {
   return `${label} (${BACKEND}, ${BIN.replace(ROOT + '/', '')}, seed ${SEED}): ${run.cycles} cycles in ${(run.ms / 1000).toFixed(1)} s; ` +
     `${c.acked} writes acknowledged, ${c.lost} lost in flight, ${c.refused} refused while down, ${c.rejected} rejected; ` +
     `unacknowledged present ${res.stats.lostPresent} / absent ${res.stats.lostAbsent}; ${res.stats.orgsPresent} org nodes, ` +
-    `${res.stats.renamesAcked} acknowledged renames; ${res.integ.how}; ${res.audit}`;
+    `${res.stats.renamesAcked} acknowledged renames, ${res.stats.pointsAcked} acknowledged position reports; ${res.integ.how}; ${res.audit}`;
 }
 
 // ------------------------------------------------------------------ kill -9
