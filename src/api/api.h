@@ -25,6 +25,12 @@ int api_commit(req *r);
 ** the answer inside the transaction, so failing to read it back can never
 ** follow a committed change; on a failed commit nothing is answered but the error. */
 int api_commit_reply(req *r, int status, json_t *body);
+/* Answer with the finished export t as the file xiangcun-NAME-YYYYMMDD.(csv|xlsx),
+** after auditing it as action on entity with its format and row count (bulk
+** reads of personal data are recorded, never their content). The caller
+** still frees t. */
+struct table_out;
+int api_reply_export(req *r, struct table_out *t, const char *name, const char *action, const char *entity);
 /* "%text%" for LIKE ... ESCAPE '\\', with LIKE's wildcards in the text escaped. */
 void api_like_pattern(const char *q, strbuf *out);
 /* Check the caller's own password (re-authentication before sensitive acts). */

@@ -1,10 +1,12 @@
 /* common.c: helpers shared by the API handlers (see api.h). */
 #include "api/api.h"
 #include "auth/password.h"
+#include "io/table_out.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void scope_range(const char *path, char lo[256], char hi[256]) {
     snprintf(lo, 256, "%s", path);
@@ -132,6 +134,31 @@ void api_like_pattern(const char *q, strbuf *out) {
         strbuf_addch(out, *q);
     }
     strbuf_addch(out, '%');
+}
+
+int api_reply_export(req *r, table_out *t, const char *name, const char *action, const char *entity) {
+    strbuf out = STRBUF_INIT;
+    audit_ctx ctx = api_ctx(r);
+    json_t *after = json_pack("{s:s, s:I}", "format", t->xlsx ? "xlsx" : "csv", "rows", (json_int_t)t->rows);
+    int rc = table_finish(t, &out, &r->err);
+    if (!rc) rc = api_begin(r);
+    if (!rc) rc = audit_append(r->db, &ctx, action, entity, NULL, NULL, after, &r->err);
+    if (!rc) rc = api_commit(r);
+    json_decref(after);
+    if (rc) {
+        strbuf_release(&out);
+        return -1;
+    }
+    char disp[128], day[16];
+    time_t now = (time_t)r->now;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(day, sizeof day, "%Y%m%d", &tm);
+    snprintf(disp, sizeof disp, "attachment; filename=\"xiangcun-%s-%s.%s\"", name, day, t->xlsx ? "xlsx" : "csv");
+    reply_header(r, "Content-Disposition", disp);
+    reply_raw(r, 200, t->xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                              : "text/csv; charset=utf-8", &out);
+    return 0;
 }
 
 /* Failures count towards the same lockout as sign-in, so a borrowed session

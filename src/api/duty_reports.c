@@ -462,32 +462,11 @@ int h_duty_ledger(req *r) {
 
 static int en(const req *r) { return !strcmp(r->lang, "en"); }
 
-/* Answer with an export file xiangcun-NAME-YYYYMMDD.(csv|xlsx), after auditing
-** it (what, how many rows: bulk reads of location data are recorded). */
+/* Answer with the export as xiangcun-NAME-YYYYMMDD.(csv|xlsx), audited as duty.NAME.export. */
 static int reply_export(req *r, const char *name, table_out *t) {
-    strbuf out = STRBUF_INIT;
-    audit_ctx ctx = api_ctx(r);
-    char action[48], disp[128], day[16];
+    char action[48];
     snprintf(action, sizeof action, "duty.%s.export", name);
-    json_t *after = json_pack("{s:s, s:I}", "format", t->xlsx ? "xlsx" : "csv", "rows", (json_int_t)t->rows);
-    int rc = table_finish(t, &out, &r->err);
-    if (!rc) rc = api_begin(r);
-    if (!rc) rc = audit_append(r->db, &ctx, action, "duty", NULL, NULL, after, &r->err);
-    if (!rc) rc = api_commit(r);
-    json_decref(after);
-    if (rc) {
-        strbuf_release(&out);
-        return -1;
-    }
-    time_t now = (time_t)r->now;
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(day, sizeof day, "%Y%m%d", &tm);
-    snprintf(disp, sizeof disp, "attachment; filename=\"xiangcun-%s-%s.%s\"", name, day, t->xlsx ? "xlsx" : "csv");
-    reply_header(r, "Content-Disposition", disp);
-    reply_raw(r, 200, t->xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                              : "text/csv; charset=utf-8", &out);
-    return 0;
+    return api_reply_export(r, t, name, action, "duty");
 }
 
 enum { LC_DATE, LC_TOWN, LC_VILLAGE, LC_NAME, LC_TIME, LC_LAT, LC_LON, LC_ACC, LC_INSIDE, LC_FLAGS, LC_SOURCE,

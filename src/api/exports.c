@@ -13,7 +13,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 enum {
     X_NUMBER, X_ORG_CODE, X_ORG_NAME, X_ADDRESS, X_LAT, X_LON, X_STATUS, X_CAUSES, X_NOTES,
@@ -130,16 +129,6 @@ static int write_rows(req *r, const where *w, table_out *k) {
     return bad || rc < 0 ? -1 : 0;
 }
 
-static int audit_export(req *r, const char *format, int64_t rows) {
-    audit_ctx ctx = api_ctx(r);
-    json_t *after = json_pack("{s:s, s:I}", "format", format, "rows", (json_int_t)rows);
-    int rc = api_begin(r);
-    if (!rc) rc = audit_append(r->db, &ctx, "household.export", "household", NULL, NULL, after, &r->err);
-    if (!rc) rc = api_commit(r);
-    json_decref(after);
-    return rc;
-}
-
 static int export(req *r, int xlsx) {
     hh_query q;
     table_out k;
@@ -152,24 +141,9 @@ static int export(req *r, int xlsx) {
     int rc = sink_open(&k, xlsx, r->lang, cols, &r->err);
     if (!rc) rc = write_rows(r, &q.w, &k);
     hh_query_release(&q);
-    strbuf out = STRBUF_INIT;
-    if (!rc) rc = table_finish(&k, &out, &r->err);
-    if (!rc) rc = audit_export(r, xlsx ? "xlsx" : "csv", k.rows);
+    if (!rc) rc = api_reply_export(r, &k, "households", "household.export", "household");
     table_free(&k);
-    if (rc) {
-        strbuf_release(&out);
-        return -1;
-    }
-    char disp[96], day[16];
-    time_t t = (time_t)r->now;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(day, sizeof day, "%Y%m%d", &tm);
-    snprintf(disp, sizeof disp, "attachment; filename=\"xiangcun-households-%s.%s\"", day, xlsx ? "xlsx" : "csv");
-    reply_header(r, "Content-Disposition", disp);
-    reply_raw(r, 200, xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                           : "text/csv; charset=utf-8", &out);
-    return 0;
+    return rc;
 }
 
 int h_households_export_csv(req *r) { return export(r, 0); }
