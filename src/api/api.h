@@ -77,6 +77,9 @@ void hh_query_release(hh_query *q);
 int64_t hh_villager_household(req *r);
 /* Check the caller may see household id: 0, or -1 with 404/403. */
 int hh_check(req *r, int64_t id);
+/* The household of the record named by the route's {id}: sql ($1 = id) gives
+** its household id; 404 naming what when there is none, else hh_check(). */
+int hh_check_record(req *r, const char *sql, const char *what);
 /* Answer with the household file (full unless a cadre who does not help it). */
 int hh_reply(req *r, int status, int64_t id);
 

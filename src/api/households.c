@@ -37,6 +37,17 @@ int hh_check(req *r, int64_t id) {
     return 0;
 }
 
+int hh_check_record(req *r, const char *sql, const char *what) {
+    db_stmt *st = db_prepare(r->db, sql, &r->err);
+    if (!st) return -1;
+    db_bind_int(st, 1, req_id(r, 0));
+    int rc = db_step(st, &r->err);
+    int64_t h = rc == 1 ? db_col_int(st, 0) : 0;
+    db_done(st);
+    if (rc < 0) return -1;
+    return h ? hh_check(r, h) : fail(r, 404, "not_found", what);
+}
+
 int scope_household_param(req *r) { return hh_check(r, req_id(r, 0)); }
 
 int hh_query_init(req *r, hh_query *q) {
@@ -87,30 +98,23 @@ void hh_query_release(hh_query *q) {
 
 /* ---- list, read ---------------------------------------------------------- */
 
-/* Ids of one page, then each household's summary. */
+static json_t *id_row(db_stmt *st, const void *ctx) {
+    (void)ctx;
+    return json_integer(db_col_int(st, 0));
+}
+
+/* Ids of one page, then each household's summary in place of its id. */
 static json_t *page_households(req *r, const where *w, int64_t page, int64_t per_page) {
-    strbuf sql = STRBUF_INIT;
-    strbuf_addf(&sql, "SELECT h.id FROM household h WHERE %s ORDER BY h.number LIMIT $%d OFFSET $%d", w->sql.buf,
-                w->n + 1, w->n + 2);
-    db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
-    strbuf_release(&sql);
-    if (!st) return NULL;
-    int next = where_bind(w, st);
-    db_bind_int(st, next, per_page);
-    db_bind_int(st, next + 1, (page - 1) * per_page);
-    int64_t ids[200];
-    int n = 0, rc;
-    while (n < 200 && (rc = db_step(st, &r->err)) == 1) ids[n++] = db_col_int(st, 0);
-    db_done(st);
-    if (n < 200 && rc < 0) return NULL;
-    json_t *items = json_array();
-    for (int i = 0; i < n; i++) {
-        json_t *h = household_get_json(r->db, ids[i], 0, &r->err);
+    json_t *items = api_page(r, "SELECT h.id FROM household h", w, "h.number", page, per_page, id_row, NULL);
+    size_t i;
+    json_t *id;
+    json_array_foreach(items, i, id) {
+        json_t *h = household_get_json(r->db, json_integer_value(id), 0, &r->err);
         if (!h) {
             json_decref(items);
             return NULL;
         }
-        json_array_append_new(items, h);
+        json_array_set_new(items, i, h);
     }
     return items;
 }

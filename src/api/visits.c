@@ -16,15 +16,7 @@
 #include <time.h>
 
 int scope_help_pair_param(req *r) {
-    db_stmt *st = db_prepare(r->db, "SELECT household_id FROM help_pair WHERE id = $1", &r->err);
-    if (!st) return -1;
-    db_bind_int(st, 1, req_id(r, 0));
-    int rc = db_step(st, &r->err);
-    int64_t h = rc == 1 ? db_col_int(st, 0) : 0;
-    db_done(st);
-    if (rc < 0) return -1;
-    if (!h) return fail(r, 404, "not_found", "help_pair");
-    return hh_check(r, h);
+    return hh_check_record(r, "SELECT household_id FROM help_pair WHERE id = $1", "help_pair");
 }
 
 /* The household and the recording cadre of visit id; 404 when there is none. */
@@ -48,16 +40,8 @@ int scope_visit_param(req *r) {
 }
 
 int scope_visit_photo_param(req *r) {
-    db_stmt *st = db_prepare(r->db, "SELECT v.household_id FROM visit_photo p JOIN visit v ON v.id = p.visit_id"
-                                    " WHERE p.id = $1", &r->err);
-    if (!st) return -1;
-    db_bind_int(st, 1, req_id(r, 0));
-    int rc = db_step(st, &r->err);
-    int64_t h = rc == 1 ? db_col_int(st, 0) : 0;
-    db_done(st);
-    if (rc < 0) return -1;
-    if (!h) return fail(r, 404, "not_found", "photo");
-    return hh_check(r, h);
+    return hh_check_record(r, "SELECT v.household_id FROM visit_photo p JOIN visit v ON v.id = p.visit_id"
+                              " WHERE p.id = $1", "photo");
 }
 
 int h_visit_photo_add(req *r) {

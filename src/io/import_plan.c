@@ -132,15 +132,6 @@ struct import_plan {
 static const char *cell(const import_plan *p, int64_t row, int col) { return sheet_cell(p->s, row, col); }
 static int line_of(const import_plan *p, int64_t row) { return p->s->lines[row]; }
 
-static int number_ok(const char *s) {
-    size_t n = strlen(s);
-    if (n < 1 || n > 32) return 0;
-    for (; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '-'))
-            return 0;
-    return 1;
-}
-
 /* Copy as much of src as fits, never cutting a UTF-8 character. */
 static void copy_utf8(char *dst, size_t dstlen, const char *src) {
     size_t k = strlen(src);
@@ -165,7 +156,7 @@ static void problem(import_plan *p, int64_t row, int col, const char *code, cons
     q->code = code;
     copy_utf8(q->detail, sizeof q->detail, detail ? detail : "");
     const char *num = cell(p, row, IC_NUMBER);
-    snprintf(q->number, sizeof q->number, "%s", number_ok(num) ? num : "");
+    snprintf(q->number, sizeof q->number, "%s", household_number_valid(num) ? num : "");
 }
 
 static void problem_line(import_plan *p, int64_t row, int col, const char *code, int line) {
@@ -467,7 +458,7 @@ static int check_row(db *d, import_plan *p, int64_t i, xerr *e) {
     const char *num = cell(p, i, IC_NUMBER);
     r->hh = -1;
     if (!*num) problem(p, i, IC_NUMBER, "import_missing_value", NULL);
-    else if (!number_ok(num)) problem(p, i, IC_NUMBER, "import_bad_number", NULL);
+    else if (!household_number_valid(num)) problem(p, i, IC_NUMBER, "import_bad_number", NULL);
     else if ((r->hh = household_for(d, p, i, num, e)) < 0) return -1;
     else if (p->hhs[r->hh].out_of_scope) problem(p, i, IC_NUMBER, "out_of_scope", NULL);
     if (check_household_cols(d, p, i, e)) return -1;

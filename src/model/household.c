@@ -29,7 +29,7 @@ static int bad(xerr *e, const char *code, const char *field) { return xerr_set(e
 
 /* ---- validation ------------------------------------------------------- */
 
-static int number_valid(const char *s) {
+int household_number_valid(const char *s) {
     size_t n = strlen(s);
     if (n < 1 || n > 32) return 0;
     for (; *s; s++)
@@ -40,7 +40,7 @@ static int number_valid(const char *s) {
 
 int household_validate(db *d, const household_in *in, int creating, xerr *e) {
     if (creating && !in->number) return bad(e, "missing_field", "number");
-    if (in->number && !number_valid(in->number)) return bad(e, "invalid_value", "number");
+    if (in->number && !household_number_valid(in->number)) return bad(e, "invalid_value", "number");
     if (creating && !in->org_id) return bad(e, "missing_field", "org_id");
     if (in->has_location == 1 && (!isfinite(in->lat) || !isfinite(in->lon) || in->lat < -90 || in->lat > 90 ||
                                    in->lon < -180 || in->lon > 180))

@@ -55,6 +55,8 @@ typedef struct member_in {
 /* Check a household's fields without touching the database except for the org
 ** node (must exist and be a village or group). */
 int household_validate(db *d, const household_in *in, int creating, xerr *e);
+/* Whether s is a valid household number: 1-32 ASCII letters, digits or hyphens. */
+int household_number_valid(const char *s);
 int household_create(db *d, const audit_ctx *ctx, const household_in *in, int64_t *id_out, xerr *e);
 int household_update(db *d, const audit_ctx *ctx, int64_t id, const household_in *in, xerr *e);
 /* 0 when absent; -1 on error. */
