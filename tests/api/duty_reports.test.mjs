@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { startServer, stopServer, as } from '../lib/server.mjs';
 import { DEMO_PASSWORD, expectError, expectOk, landmarks, orgCode, uniq, serverNow } from './helpers.mjs';
 import { unzip, XLSX_TYPE } from '../lib/xlsx.mjs';
+import { parseCsv } from '../../web/app/csv.js';
 
 let srv, admin, adminEn, official, T;
 const S = {};            // secA, secB, secC: {id, login, client}
@@ -75,7 +76,6 @@ async function download(client, path) {
   assert.equal(res.status, 200, `${path}: ${res.status}`);
   return { type: res.headers.get('content-type'), disp: res.headers.get('content-disposition'), buf: Buffer.from(await res.arrayBuffer()) };
 }
-const parseCsv = (text) => text.replace(/^\ufeff/, '').trim().split('\r\n').map((l) => l.split(','));
 
 before(async () => {
   // The background job runs once at start, then the tests drive it; sessions outlive the clock jumps.

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startServer, stopServer, as, ROOT } from '../lib/server.mjs';
 import { expectError, expectOk, landmarks, idNumber, uniq, sql } from './helpers.mjs';
 import { zip, unzip, xlsx, XLSX_TYPE } from '../lib/xlsx.mjs';
+import { parseCsv } from '../../web/app/csv.js';
 
 let srv, admin, official, adminEn, T;
 
@@ -76,28 +77,6 @@ async function run(c, body, opts) {
   const started = expectOk(r, 202);
   assert.equal(r.headers.get('location'), `/api/v1/imports/${started.id}`);
   return finished(c, started.id);
-}
-
-// Parse CSV text (RFC 4180) into rows.
-function parseCsv(text) {
-  const rows = [];
-  let row = [], field = '', q = false;
-  text = text.replace(/^\ufeff/, '');
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (q) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (ch === '"') q = false;
-      else field += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ',') { row.push(field); field = ''; }
-    else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); rows.push(row); row = []; field = '';
-    } else field += ch;
-  }
-  if (field || row.length) { row.push(field); rows.push(row); }
-  return rows;
 }
 
 async function report(c, id) {

@@ -6,6 +6,7 @@ import { useState, useEffect, useRef } from 'preact/hooks';
 import { api, apiUrl } from './api.js';
 import { t, getLang } from './i18n.js';
 import { ErrorBox } from './ui.js';
+import { parseCsv } from './csv.js';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const MODES = ['validate', 'commit', 'valid_only'];
@@ -37,28 +38,6 @@ export function fileType(file) {
   if (name.endsWith('.xlsx') || file.type === XLSX_TYPE) return XLSX_TYPE;
   if (name.endsWith('.csv') || file.type === 'text/csv') return 'text/csv';
   return file.type || 'application/octet-stream';   // the server recognises the format itself
-}
-
-// RFC 4180 CSV into rows (the report is small: a line per problem).
-export function parseCsv(text) {
-  const rows = [];
-  let row = [], field = '', q = false;
-  text = text.replace(/^\ufeff/, '');
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (q) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (ch === '"') q = false;
-      else field += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ',') { row.push(field); field = ''; }
-    else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); rows.push(row); row = []; field = '';
-    } else field += ch;
-  }
-  if (field || row.length) { row.push(field); rows.push(row); }
-  return rows.filter((r) => r.some((c) => c !== ''));
 }
 
 async function loadReport(id) {

@@ -118,6 +118,18 @@ function tLon(x, y) {
   return r;
 }
 
+// A Leaflet map in el with the device's base-map setting and a scale. Sets s.L, s.map
+// and s.datum (stored WGS-84 ↔ the base map's datum) on the component's state object s.
+export function baseMap(L, el, s, opts = {}) {
+  const base = tileLayers(L, getTiles());
+  const map = L.map(el, { attributionControl: base.layers.length > 0, maxZoom: 19, ...opts });
+  if (map.attributionControl) map.attributionControl.setPrefix(false);
+  base.layers.forEach((l) => l.addTo(map));
+  L.control.scale({ imperial: false }).addTo(map);
+  Object.assign(s, { L, map, datum: datum(base.crs) });
+  return map;
+}
+
 export function wgs84ToGcj02(lat, lon) {
   if (outOfChina(lat, lon)) return [lat, lon];
   let dLat = tLat(lon - 105, lat - 35);

@@ -6,7 +6,7 @@ import { useState, useEffect, useRef } from 'preact/hooks';
 import { api, query } from './api.js';
 import { t } from './i18n.js';
 import { go, ErrorBox, Loading } from './ui.js';
-import { loadLeaflet, tileLayers, getTiles, setTiles, TILE_PRESETS, datum, shiftGeoJSON, locate } from './leaflet.js';
+import { loadLeaflet, baseMap, getTiles, setTiles, TILE_PRESETS, shiftGeoJSON, locate } from './leaflet.js';
 import {
   STATUSES, CAUSES, INDICATORS, STATUS_COLOR, StatusBadge, Chips, statusName, causeName, indicatorName, yuan,
 } from './households.js';
@@ -173,21 +173,14 @@ export function MapPage({ params }) {
       try {
         const L = await loadLeaflet();
         if (dead || !el.current) return;
-        const base = tileLayers(L, getTiles());
         const s = st.current;
-        s.L = L;
-        s.datum = datum(base.crs);
-        const map = L.map(el.current, { zoomControl: true, attributionControl: base.layers.length > 0, maxZoom: 19 });
-        if (map.attributionControl) map.attributionControl.setPrefix(false);
-        base.layers.forEach((l) => l.addTo(map));
-        L.control.scale({ imperial: false }).addTo(map);
+        const map = baseMap(L, el.current, s);
         s.cluster = L.markerClusterGroup({
           chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 48, spiderfyOnMaxZoom: true,
           iconCreateFunction: clusterIcon(L),
         });
         map.addLayer(s.cluster);
         map.on('click', () => setSelected(null));
-        s.map = map;
 
         // Where to look: the villages' outlines, else wherever the households are.
         let view = null;
@@ -333,20 +326,13 @@ export function LocationPicker({ lat, lon, status, edit, busy, onSave }) {
       try {
         const L = await loadLeaflet();
         if (dead || !el.current) return;
-        const base = tileLayers(L, getTiles());
         const s = st.current;
-        s.L = L;
-        s.datum = datum(base.crs);
-        const map = L.map(el.current, { attributionControl: base.layers.length > 0, maxZoom: 19 });
-        if (map.attributionControl) map.attributionControl.setPrefix(false);
-        base.layers.forEach((l) => l.addTo(map));
-        L.control.scale({ imperial: false }).addTo(map);
+        const map = baseMap(L, el.current, s);
         map.on('click', (e) => {
           if (!pickingRef.current) return;
           const [la, lo] = s.datum.store(e.latlng.lat, e.latlng.lng);
           setPending({ lat: la, lon: lo });
         });
-        s.map = map;
         // The villages' outlines and the neighbours give a plain background its bearings.
         let view = null;
         try {

@@ -10,8 +10,8 @@ import { api, query } from '../api.js';
 import { t, getLang } from '../i18n.js';
 import { useLoad, loadOrgs, ErrorBox, Loading, formData } from '../ui.js';
 import { metres } from '../households.js';
-import { loadLeaflet, locate, distanceM } from '../leaflet.js';
-import { canSupervise, canSetRules, loadBoundaries, dutyMap, outlineLayer, villagesOf, NodeSelect, YearSelect, countyDay } from './supervise.js';
+import { loadLeaflet, baseMap, locate, distanceM } from '../leaflet.js';
+import { canSupervise, canSetRules, loadBoundaries, outlineLayer, villagesOf, NodeSelect, YearSelect, countyDay } from './supervise.js';
 
 export function RulesTab({ me, params }) {
   const role = me.user.role;
@@ -230,7 +230,7 @@ function FenceEditor({ orgId, write, role }) {
           loadBoundaries(role)]);
         if (dead || !el.current) return;
         const s = st.current;
-        const map = dutyMap(L, el.current, s, { doubleClickZoom: false });
+        const map = baseMap(L, el.current, s, { doubleClickZoom: false });
         // The village's own outline bold, its neighbours faint; the view fits the village, else them all.
         const own = (f) => String(f.properties && f.properties.org_id) === String(orgId);
         const outline = gj && outlineLayer(s, gj, (f) => (own(f)

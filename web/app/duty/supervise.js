@@ -8,7 +8,6 @@ import { html } from 'htm/preact';
 import { useState, useEffect, useRef } from 'preact/hooks';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
-import { tileLayers, getTiles, datum } from '../leaflet.js';
 import { subscribe } from './events.js';
 import { TodayTab } from './today.js';
 import { LedgerTab } from './ledger.js';
@@ -93,18 +92,6 @@ export function useLive(names, reload, ms = 400) {
 export function loadBoundaries(role) {
   if (!canSupervise(role)) return Promise.resolve(null);
   return api('GET', '/map/boundaries').catch(() => null);
-}
-
-// A Leaflet map in el with the device's base-map setting (leaflet.js) and a scale. Sets s.L, s.map
-// and s.datum (stored WGS-84 ↔ the base map's datum) on the component's state object s.
-export function dutyMap(L, el, s, opts = {}) {
-  const base = tileLayers(L, getTiles());
-  const map = L.map(el, { attributionControl: base.layers.length > 0, maxZoom: 19, ...opts });
-  if (map.attributionControl) map.attributionControl.setPrefix(false);
-  base.layers.forEach((l) => l.addTo(map));
-  L.control.scale({ imperial: false }).addTo(map);
-  Object.assign(s, { L, map, datum: datum(base.crs) });
-  return map;
 }
 
 // Village outlines (GeoJSON of /map/boundaries) on s.map in its datum, not clickable.

@@ -8,10 +8,10 @@ import { useState, useEffect, useRef } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { go, useLoad, loadOrgs, ErrorBox, Loading, formData, itemsOf } from '../ui.js';
-import { loadLeaflet } from '../leaflet.js';
+import { loadLeaflet, baseMap } from '../leaflet.js';
 import { learnServerNow, serverNow } from './clock.js';
 import {
-  canSupervise, countySettings, loadBoundaries, dutyMap, outlineLayer, townsOf, NodeSelect, useLive, personName, villageName, countyDay, hhmm, dayTime, clockSpan,
+  canSupervise, countySettings, loadBoundaries, outlineLayer, townsOf, NodeSelect, useLive, personName, villageName, countyDay, hhmm, dayTime, clockSpan,
 } from './supervise.js';
 
 const FALLBACK = { center: [29.9, 103.4], zoom: 10 }; // when nothing says where to look
@@ -150,7 +150,7 @@ function SecretaryMap({ secs, role, day }) {
         const [L, gj] = await Promise.all([loadLeaflet(), loadBoundaries(role)]);
         if (dead || !el.current) return;
         const s = st.current;
-        const map = dutyMap(L, el.current, s);
+        const map = baseMap(L, el.current, s);
         s.layer = L.featureGroup().addTo(map);
         if (gj) {
           s.bounds = outlineLayer(s, gj, () => ({ color: '#8f2420', weight: 1, dashArray: '4 3', fillColor: '#fff7e6',
