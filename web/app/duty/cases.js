@@ -8,7 +8,8 @@ import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { go, useLoad, ErrorBox, Loading, formData, itemsOf } from '../ui.js';
-import { canSupervise, useLive, personName, villageName, dayTime, countyTs } from './supervise.js';
+import { dayTime, countyTs } from './clock.js';
+import { canSupervise, useLive, personName, villageName } from './supervise.js';
 import { inquiryWhat } from './today.js';
 
 export const REASONS = ['sick', 'official_business', 'no_signal', 'device', 'forgot', 'other'];

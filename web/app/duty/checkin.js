@@ -10,7 +10,7 @@ import { useLoad, ErrorBox, Loading, itemsOf } from '../ui.js';
 import { metres } from '../households.js';
 import { locate } from '../leaflet.js';
 import { subscribe, isLive } from './events.js';
-import { learnServerNow, serverNow } from './clock.js';
+import { learnServerNow, serverNow, setCountyOffset, countyDay, hhmm, dayTime } from './clock.js';
 
 const RECENT_DAYS = 7;                  // the check-in list reaches this far back
 const PHOTO_MAX = 5 * 1024 * 1024;      // the server takes photos up to 5 MiB (JPEG, PNG or WebP)
@@ -18,14 +18,9 @@ const PHOTO_TIMEOUT_MS = 120000;        // a photo on a weak signal takes a whil
 const GPS_TIMEOUT_MS = 20000;
 const LIVE_RELOAD_MS = 500;
 const SPOT_LIST_MAX = 20;               // spot checks fetched per status (newest first)
-const COUNTY_OFFSET_MIN = 480;          // UTC+8 until the county settings say otherwise
 
-// ---- time: the county's local clock, whatever the phone's time zone --------------------------
+// ---- time: the county's local clock (clock.js), whatever the phone's time zone ---------------
 
-const localIso = (ts, off) => new Date((ts + off * 60) * 1000).toISOString();
-const localDay = (ts, off) => localIso(ts, off).slice(0, 10);
-const localHM = (ts, off) => (ts ? localIso(ts, off).slice(11, 16) : '—');
-const localDayHM = (ts, off) => `${localDay(ts, off)} ${localHM(ts, off)}`;
 const addDays = (day, n) => new Date(Date.parse(day + 'T00:00:00Z') + n * 86400000).toISOString().slice(0, 10);
 
 function countdown(seconds) {
@@ -53,9 +48,9 @@ export function DutyPage({ me }) {
   const [tick, setTick] = useState(0);
   const refresh = () => setTick((n) => n + 1);
   const settings = useLoad(() => api('GET', '/duty/settings'), []);
-  const off = settings.data ? settings.data.utc_offset_min : COUNTY_OFFSET_MIN;
+  if (settings.data) setCountyOffset(settings.data.utc_offset_min);
   const windows = settings.data ? settings.data.windows : [];
-  const spots = useSpotChecks(me.user.id, off, refresh);
+  const spots = useSpotChecks(me.user.id, refresh);
   const [answered, setAnswered] = useState(null); // the spot checks the last check-in answered
   const checkIn = useRef(() => {}); // the check-in card's action, also run from the banner
 
@@ -68,31 +63,29 @@ export function DutyPage({ me }) {
   }
 
   return html`<div class="duty-page" data-testid="duty-page">
-    <${SpotBanner} items=${spots.items} off=${off} answered=${answered} onCheckIn=${() => checkIn.current()} />
-    <${CheckinCard} off=${off} tick=${tick} live=${spots.live} start=${checkIn} onCheckedIn=${checkedIn} />
-    <${RecentCheckins} off=${off} tick=${tick} />
-    <${Leaves} off=${off} />
-    <${Devices} off=${off} />
-    <${Inquiries} off=${off} windows=${windows} tick=${tick} />
+    <${SpotBanner} items=${spots.items} answered=${answered} onCheckIn=${() => checkIn.current()} />
+    <${CheckinCard} tick=${tick} live=${spots.live} start=${checkIn} onCheckedIn=${checkedIn} />
+    <${RecentCheckins} tick=${tick} />
+    <${Leaves} />
+    <${Devices} />
+    <${Inquiries} windows=${windows} tick=${tick} />
   </div>`;
 }
 
 // Spot checks a check-in still answers: open ones, and those past their deadline (no_answer)
 // requested today, which a check-in turns into "late".
-function answerable(x, off) {
+function answerable(x) {
   return !x.checkin_id && (x.status === 'open'
-    || (x.status === 'no_answer' && localDay(x.requested_at, off) === localDay(serverNow(), off)));
+    || (x.status === 'no_answer' && countyDay(x.requested_at) === countyDay(serverNow())));
 }
 
 // The spot checks to answer: loaded at start and on every (re)connection, then kept by live events.
-function useSpotChecks(userId, off, onChange) {
+function useSpotChecks(userId, onChange) {
   const [items, setItems] = useState([]);
   const [live, setLive] = useState(isLive());
-  const offNow = useRef(off);
-  offNow.current = off;
   useEffect(() => {
     let gone = false;
-    const keep = (x) => answerable(x, offNow.current);
+    const keep = (x) => answerable(x);
     const list = (status) => api('GET', '/duty/spot-checks' + query({ status, per_page: SPOT_LIST_MAX })).then(itemsOf);
     const load = () => Promise.all([list('open'), list('no_answer')])
       .then(([open, late]) => { if (!gone) setItems([...open, ...late].filter(keep)); }, () => {});
@@ -126,7 +119,7 @@ function useSpotChecks(userId, off, onChange) {
 
 // ---- spot-check banner -------------------------------------------------------------------------
 
-function SpotBanner({ items, off, answered, onCheckIn }) {
+function SpotBanner({ items, answered, onCheckIn }) {
   const [, setNow] = useState(0);
   const box = useRef(null);
   const seen = useRef(new Set());
@@ -158,7 +151,7 @@ function SpotBanner({ items, off, answered, onCheckIn }) {
           ${left > 0 ? countdown(left) : t('duty.spot_overdue')}</div>
         <div class="small">
           ${t('duty.spot_by', { who: x.requested_by_name || t('duty.supervisor'),
-            at: localHM(x.requested_at, off), until: localHM(x.deadline_at, off) })}
+            at: hhmm(x.requested_at), until: hhmm(x.deadline_at) })}
           ${x.note && html`<div class="pre spot-note">${x.note}</div>`}
         </div>
       </div>`;
@@ -171,7 +164,7 @@ function SpotBanner({ items, off, answered, onCheckIn }) {
 
 // ---- the check-in card -----------------------------------------------------------------------
 
-function CheckinCard({ off, tick, live, start, onCheckedIn }) {
+function CheckinCard({ tick, live, start, onCheckedIn }) {
   const today = useLoad(() => api('GET', '/duty/today').then((d) => { learnServerNow(d.now); return d; }), [tick]);
   const [phase, setPhase] = useState(null); // null | 'locating' | 'sending'
   const [gpsError, setGpsError] = useState(null); // a locate() code
@@ -237,7 +230,7 @@ function CheckinCard({ off, tick, live, start, onCheckedIn }) {
       <span class=${'live-dot' + (live ? ' on' : '')} data-testid="live-status" data-live=${live ? '1' : '0'}
         title=${live ? t('duty.live_on') : t('duty.live_off')}>${live ? t('duty.live_on') : t('duty.live_off')}</span>
     </div>
-    <${TodayWindows} today=${today} off=${off} />
+    <${TodayWindows} today=${today} />
     <button type="button" class="checkin-btn" data-testid="checkin-button" disabled=${busy}
         aria-busy=${busy} onClick=${checkIn}>
       <span class="checkin-main">${phase === 'locating' ? t('duty.locating')
@@ -247,7 +240,7 @@ function CheckinCard({ off, tick, live, start, onCheckedIn }) {
     ${gpsError && html`<p class="error" role="alert" data-testid="checkin-gps-error" data-code=${gpsError}>
       ${t('duty.gps.' + gpsError, t('duty.gps.unavailable'))}</p>`}
     <${ErrorBox} error=${error} testid="checkin-error" />
-    ${done && html`<${CheckinResult} c=${done} off=${off} />`}
+    ${done && html`<${CheckinResult} c=${done} />`}
     <${ErrorBox} error=${photoError} testid="checkin-photo-error" />
     <details class="checkin-extra" data-testid="checkin-extra">
       <summary>${t('duty.extra')}</summary>
@@ -262,13 +255,13 @@ function CheckinCard({ off, tick, live, start, onCheckedIn }) {
 
 // Today's county windows ({start, end, state: upcoming|open|closed}) with the secretary's status in
 // each (the one row a secretary's /duty/today holds: themselves).
-function TodayWindows({ today, off }) {
+function TodayWindows({ today }) {
   const d = today.data || {};
   const mine = (d.secretaries || [])[0] || {};
   const wins = (d.windows || []).map((w, i) => ({ ...w, status: (mine.windows || [])[i] || 'pending' }));
   return html`<div class="duty-today" data-testid="duty-windows">
     <div class="small muted">
-      ${d.day || localDay(serverNow(), off)}
+      ${d.day || countyDay(serverNow())}
       ${d.working === false && html` · <strong data-testid="duty-not-working">${t('duty.not_working')}</strong>`}
       ${mine.excused && html` · <strong>${t('duty.excused_today')}</strong>`}
     </div>
@@ -288,7 +281,7 @@ function TodayWindows({ today, off }) {
   </div>`;
 }
 
-function CheckinResult({ c, off }) {
+function CheckinResult({ c }) {
   const flags = c.flags || [];
   const good = c.inside !== false && !flags.length;
   const box = useRef(null);
@@ -296,7 +289,7 @@ function CheckinResult({ c, off }) {
   return html`<div class=${good ? 'ok-box' : 'notice warn-box'} role="status" ref=${box} data-testid="checkin-result"
       data-id=${c.id} data-inside=${c.inside === null || c.inside === undefined ? '' : c.inside ? '1' : '0'}
       data-flags=${flags.join(',')}>
-    <strong>${t('duty.done', { at: localHM(c.at, off) })}</strong>
+    <strong>${t('duty.done', { at: hhmm(c.at) })}</strong>
     <div class="meta"><${PlaceBadge} inside=${c.inside} />
       ${typeof c.accuracy === 'number' && html`<span data-testid="checkin-accuracy">
         ${t('duty.accuracy', { m: metres(c.accuracy) })}</span>`}</div>
@@ -310,14 +303,14 @@ function CheckinResult({ c, off }) {
 
 // ---- recent check-ins --------------------------------------------------------------------------
 
-function RecentCheckins({ off, tick }) {
-  const to = localDay(serverNow(), off);
+function RecentCheckins({ tick }) {
+  const to = countyDay(serverNow());
   const from = addDays(to, 1 - RECENT_DAYS);
   const list = useLoad(() => api('GET', '/duty/checkins' + query({ from, to, per_page: 200 })), [from, to, tick]);
   const items = [...itemsOf(list.data)].sort((a, b) => b.at - a.at);
   const days = [];
   for (const c of items) {
-    const day = localDay(c.at, off);
+    const day = countyDay(c.at);
     if (!days.length || days[days.length - 1].day !== day) days.push({ day, items: [] });
     days[days.length - 1].items.push(c);
   }
@@ -328,17 +321,17 @@ function RecentCheckins({ off, tick }) {
     <${ErrorBox} error=${list.error} />
     ${days.map((g) => html`<div class="ci-day" key=${g.day}>
       <h4>${g.day === to ? t('duty.today_short') : g.day}</h4>
-      <ul class="list">${g.items.map((c) => html`<${CheckinRow} c=${c} off=${off} key=${c.id} />`)}</ul>
+      <ul class="list">${g.items.map((c) => html`<${CheckinRow} c=${c} key=${c.id} />`)}</ul>
     </div>`)}
     ${list.data && !items.length && html`<p class="muted">${t('duty.no_checkins')}</p>`}
   </section>`;
 }
 
-function CheckinRow({ c, off }) {
+function CheckinRow({ c }) {
   const flags = c.flags || [];
   return html`<li class=${'item' + (flags.length ? ' flagged' : '')} data-testid="checkin-item" data-id=${c.id}
       data-flags=${flags.join(',')}>
-    <div class="ci-head"><strong class="ci-time">${localHM(c.at, off)}</strong>
+    <div class="ci-head"><strong class="ci-time">${hhmm(c.at)}</strong>
       <${PlaceBadge} inside=${c.inside} />
       ${flags.filter((f) => f !== 'outside').map((f) => html`<span class="badge warn">${flagText(f)}</span>`)}</div>
     <div class="meta">
@@ -360,7 +353,7 @@ function CheckinRow({ c, off }) {
 
 const LEAVE_KINDS = ['leave', 'trip'];
 
-function Leaves({ off }) {
+function Leaves() {
   const [tick, setTick] = useState(0);
   const list = useLoad(() => api('GET', '/duty/leaves' + query({ per_page: 50 })), [tick]);
   const [open, setOpen] = useState(false);
@@ -368,7 +361,7 @@ function Leaves({ off }) {
   const [error, setError] = useState(null);
   const [cancelling, setCancelling] = useState(null);
   const items = [...itemsOf(list.data)].sort((a, b) => String(b.start_day).localeCompare(String(a.start_day)));
-  const todayDay = localDay(serverNow(), off);
+  const todayDay = countyDay(serverNow());
 
   async function run(fn) {
     setBusy(true); setError(null);
@@ -427,7 +420,7 @@ function Leaves({ off }) {
 
 // ---- reporting phones (Traccar Client / OsmAnd) ------------------------------------------------
 
-function Devices({ off }) {
+function Devices() {
   const [tick, setTick] = useState(0);
   const list = useLoad(() => api('GET', '/duty/devices'), [tick]);
   const [busy, setBusy] = useState(false);
@@ -458,7 +451,7 @@ function Devices({ off }) {
       ${items.map((d) => html`<li class="item" data-testid="device-item" data-id=${d.id} key=${d.id}>
         <div class="item-main"><div>
           <strong>${d.label}</strong> ${d.hint && html`<span class="mono small muted">…${d.hint}</span>`}
-          <div class="meta"><span>${d.last_seen_at ? t('duty.device_seen', { at: localDayHM(d.last_seen_at, off) })
+          <div class="meta"><span>${d.last_seen_at ? t('duty.device_seen', { at: dayTime(d.last_seen_at) })
             : t('duty.device_never')}</span></div>
         </div>
         ${removing === d.id
@@ -511,7 +504,7 @@ function TraccarSetup({ serverUrl, ident }) {
 
 // ---- inquiries about the secretary (read-only) ------------------------------------------------
 
-function Inquiries({ off, windows, tick }) {
+function Inquiries({ windows, tick }) {
   const list = useLoad(() => api('GET', '/duty/inquiries' + query({ per_page: 50 })), [tick]);
   const items = [...itemsOf(list.data)].sort((a, b) => b.opened_at - a.opened_at);
   return html`<section class="card" data-testid="inquiries">
@@ -526,7 +519,7 @@ function Inquiries({ off, windows, tick }) {
             ? ` ${windows[q.window_idx].start}–${windows[q.window_idx].end}` : ''}</span>
           <span class=${'badge inq-' + q.status}>${t('duty.inq_status.' + q.status, q.status)}</span></div>
         <div class="meta">
-          <span>${t('duty.inq_opened', { at: localDayHM(q.opened_at, off) })}</span>
+          <span>${t('duty.inq_opened', { at: dayTime(q.opened_at) })}</span>
           ${q.call_made ? html`<span>${t('duty.inq_called')}</span>` : ''}
           ${q.reason_category && html`<span>${t('duty.reason.' + q.reason_category, q.reason_category)}</span>`}
         </div>

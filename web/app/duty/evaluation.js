@@ -7,7 +7,8 @@ import { html } from 'htm/preact';
 import { api, apiUrl, query } from '../api.js';
 import { t } from '../i18n.js';
 import { go, useLoad, loadOrgs, Pager, ErrorBox, Loading, itemsOf } from '../ui.js';
-import { townsOf, NodeSelect, YearSelect, personName, villageName, countyDay } from './supervise.js';
+import { countyDay } from './clock.js';
+import { townsOf, NodeSelect, YearSelect, personName, villageName } from './supervise.js';
 
 const PER_PAGE = 50;
 const pct = (rate) => (typeof rate === 'number' ? Math.round(rate * 100) + '%' : '—');

@@ -6,7 +6,8 @@ import { html } from 'htm/preact';
 import { api, apiUrl, query } from '../api.js';
 import { t } from '../i18n.js';
 import { go, useLoad, loadOrgs, Pager, ErrorBox, Loading, formData, itemsOf } from '../ui.js';
-import { townsOf, villagesOf, NodeSelect, personName, villageName, countyDay, hhmm } from './supervise.js';
+import { countyDay, hhmm } from './clock.js';
+import { townsOf, villagesOf, NodeSelect, personName, villageName } from './supervise.js';
 import { Flags, PlaceBadge, WindowChips } from './today.js';
 
 const PER_PAGE = 30;

@@ -11,7 +11,8 @@ import { t, getLang } from '../i18n.js';
 import { useLoad, loadOrgs, ErrorBox, Loading, formData } from '../ui.js';
 import { metres } from '../households.js';
 import { loadLeaflet, baseMap, locate, distanceM } from '../leaflet.js';
-import { canSupervise, canSetRules, loadBoundaries, outlineLayer, villagesOf, NodeSelect, YearSelect, countyDay } from './supervise.js';
+import { countyDay } from './clock.js';
+import { canSupervise, canSetRules, loadBoundaries, outlineLayer, villagesOf, NodeSelect, YearSelect } from './supervise.js';
 
 export function RulesTab({ me, params }) {
   const role = me.user.role;

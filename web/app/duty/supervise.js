@@ -9,6 +9,7 @@ import { useState, useEffect, useRef } from 'preact/hooks';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { subscribe } from './events.js';
+import { setCountyOffset, countyDay } from './clock.js';
 import { TodayTab } from './today.js';
 import { LedgerTab } from './ledger.js';
 import { CasesTab } from './cases.js';
@@ -28,39 +29,16 @@ export function canSupervise(role) { return role === 'admin' || role === 'offici
 // County settings and the holiday calendar: the county admin only (P_SETTINGS).
 export function canSetRules(role) { return role === 'admin'; }
 
-// ---- county time ------------------------------------------------------------------------------
-// Windows are county local time (duty settings utc_offset_min, UTC+8 by default), so times are
-// shown in county time whatever the device's time zone.
-
-let offsetMin = 480;
+// ---- county settings ---------------------------------------------------------------------------
 let settings = {};
 // The county's duty settings as the shell loaded them ({} until then, or when they failed).
 export const countySettings = () => settings;
 function setCountySettings(s) {
   settings = s || {};
-  if (Number.isFinite(settings.utc_offset_min)) offsetMin = settings.utc_offset_min;
+  setCountyOffset(settings.utc_offset_min);
 }
 
 const pad = (n) => String(n).padStart(2, '0');
-const shifted = (ts) => new Date((ts + offsetMin * 60) * 1000);
-
-// "YYYY-MM-DD" of a Unix time (now when omitted), plus `addDays`.
-export function countyDay(ts, addDays = 0) {
-  const d = shifted((ts ?? Date.now() / 1000) + addDays * 86400);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-}
-export function hhmm(ts) {
-  if (!ts) return '—';
-  const d = shifted(ts);
-  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-}
-export function dayTime(ts) { return ts ? `${countyDay(ts)} ${hhmm(ts)}` : '—'; }
-// Unix time of a county-local "YYYY-MM-DDTHH:MM" (a datetime-local input); null when empty or bad.
-export function countyTs(local) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(local || '');
-  if (!m) return null;
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]) / 1000 - offsetMin * 60;
-}
 
 // "m:ss" (or "h:mm:ss") for a number of seconds; negative values are shown as 0:00.
 export function clockSpan(s) {

@@ -9,9 +9,9 @@ import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { go, useLoad, loadOrgs, ErrorBox, Loading, formData, itemsOf } from '../ui.js';
 import { loadLeaflet, baseMap } from '../leaflet.js';
-import { learnServerNow, serverNow } from './clock.js';
+import { learnServerNow, serverNow, countyDay, hhmm, dayTime } from './clock.js';
 import {
-  canSupervise, countySettings, loadBoundaries, outlineLayer, townsOf, NodeSelect, useLive, personName, villageName, countyDay, hhmm, dayTime, clockSpan,
+  canSupervise, countySettings, loadBoundaries, outlineLayer, townsOf, NodeSelect, useLive, personName, villageName, clockSpan,
 } from './supervise.js';
 
 const FALLBACK = { center: [29.9, 103.4], zoom: 10 }; // when nothing says where to look
