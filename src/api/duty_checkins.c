@@ -279,26 +279,6 @@ static void generate_ident(char out[11]) {
     out[10] = 0;
 }
 
-static int device_insert(req *r, const char *ident, const char *label, int64_t *id) {
-    char hash[65];
-    /* Only a keyed hash is kept: the identifier is the device's credential. */
-    pii_blind_index(ident, hash);
-    db_stmt *st = db_prepare(r->db,
-        "INSERT INTO duty_device (user_id, ident_hash, ident_hint, label, created_at)"
-        " VALUES ($1, $2, $3, $4, $5) RETURNING id", &r->err);
-    if (!st) return -1;
-    db_bind_int(st, 1, r->who.user_id);
-    db_bind_text(st, 2, hash);
-    db_bind_text(st, 3, ident + strlen(ident) - 4);
-    db_bind_text(st, 4, label);
-    db_bind_int(st, 5, r->now);
-    int rc = db_step(st, &r->err);
-    *id = rc == 1 ? db_col_int(st, 0) : 0;
-    db_done(st);
-    if (rc < 0 && r->err.status == 409) fail(r, 409, "conflict", "identifier");
-    return rc == 1 ? 0 : -1;
-}
-
 static json_t *device_get(req *r, int64_t id) {
     db_stmt *st = db_prepare(r->db, DEVICE_SELECT " WHERE id = $1", &r->err);
     if (!st) return NULL;
@@ -321,12 +301,8 @@ int h_duty_device_create(req *r) {
         ident = generated;
     }
     audit_ctx ctx = api_ctx(r);
-    if (api_begin(r) || device_insert(r, ident, label, &id)) return -1;
-    json_t *after = json_pack("{s:I, s:s, s:s}", "device_id", (json_int_t)id, "label", label, "hint",
-                              ident + strlen(ident) - 4);
-    int rc = audit_append_id(r->db, &ctx, "duty.device.add", "user", r->who.user_id, NULL, after, &r->err);
-    json_decref(after);
-    json_t *out = rc ? NULL : device_get(r, id);
+    if (api_begin(r) || (id = duty_device_add(r->db, &ctx, r->who.user_id, ident, label, &r->err)) < 0) return -1;
+    json_t *out = device_get(r, id);
     /* Shown this once: only its hash is stored. */
     if (out) json_object_set_new(out, "identifier", json_string(ident));
     return api_commit_reply(r, 201, out);

@@ -12,7 +12,6 @@
 ** moment of seeding, nothing is random.
 */
 #include "cli/demo.h"
-#include "core/crypto.h"
 #include "duty/checkin.h"
 #include "duty/duty.h"
 #include "duty/evaluate.h"
@@ -169,27 +168,6 @@ static int add_calendar(db *d, const audit_ctx *ctx, xerr *e) {
     return rc;
 }
 
-static int64_t add_device(db *d, const audit_ctx *ctx, int64_t user_id, xerr *e) {
-    char hash[65];
-    pii_blind_index(DEMO_DEVICE_IDENT, hash);
-    db_stmt *st = db_prepare(d, "INSERT INTO duty_device (user_id, ident_hash, ident_hint, label, created_at)"
-                                " VALUES ($1, $2, $3, $4, $5) RETURNING id", e);
-    if (!st) return -1;
-    db_bind_int(st, 1, user_id);
-    db_bind_text(st, 2, hash);
-    db_bind_text(st, 3, DEMO_DEVICE_IDENT + strlen(DEMO_DEVICE_IDENT) - 4);
-    db_bind_text(st, 4, "演示手机 Traccar Client");
-    db_bind_int(st, 5, ctx->now);
-    int rc = db_step(st, e);
-    int64_t id = rc == 1 ? db_col_int(st, 0) : -1;
-    db_done(st);
-    if (id < 0) return -1;
-    json_t *after = json_pack("{s:I, s:s}", "device_id", (json_int_t)id, "label", "演示手机 Traccar Client");
-    rc = audit_append_id(d, ctx, "duty.device.add", "user", user_id, NULL, after, e);
-    json_decref(after);
-    return rc ? -1 : id;
-}
-
 /* Approved leave for user_id over [from, to], decided by admin. */
 static int add_leave(db *d, const audit_ctx *ctx, int64_t admin, int64_t user_id, const char *from, const char *to,
                      xerr *e) {
@@ -310,7 +288,7 @@ int demo_duty(db *d, const audit_ctx *ctx, const char *password, xerr *e) {
             village_centre(d, SECS[j].village_code, &secs[j], e) || add_fence(d, ctx, admin, &secs[j], j == 0, e))
             return -1;
     }
-    int64_t device = add_device(d, ctx, secs[0].id, e);
+    int64_t device = duty_device_add(d, ctx, secs[0].id, DEMO_DEVICE_IDENT, "演示手机 Traccar Client", e);
     int rc = device < 0 || history(d, ctx, &s, admin, secs, device, e) ? -1 : 0;
     sse_discard();   /* no page listens while the demo is seeded */
     return rc;

@@ -3,6 +3,7 @@
 ** definitions. The parts, one file each:
 **   calendar.c  settings, local days, working days, windows, leave excuses
 **   secretary.c where a secretary serves
+**   device.c    registering a phone that reports positions
 **   checkin.c   storing a position report with its flags (the one way in)
 **   osmand.c    parsing the OsmAnd / Traccar Client protocols into a point
 **   spot.c      spot checks (约请): answers and deadlines
@@ -64,5 +65,13 @@ int duty_excused(db *d, int64_t user_id, const char *day, xerr *e);
 /* The village (org id and tree path) of secretary user_id; with enabled_only
 ** a disabled account does not count. 1 found, 0 not a secretary, -1 on error. */
 int duty_secretary_village(db *d, int64_t user_id, int enabled_only, int64_t *org_id, char path[256], xerr *e);
+
+/* device.c */
+/* Register the phone with identifier ident (4+ characters, already checked)
+** and label for user_id, audited as duty.device.add; only a keyed hash of
+** the identifier and its last 4 characters are kept. Inside the caller's
+** transaction. The new id, or -1 (409 "conflict" naming identifier when taken). */
+int64_t duty_device_add(db *d, const audit_ctx *ctx, int64_t user_id, const char *ident, const char *label,
+                        xerr *e);
 
 #endif
