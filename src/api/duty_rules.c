@@ -334,9 +334,9 @@ static const duty_table LEAVES = {
 static const duty_table INQUIRIES = {
     "SELECT x.id, x.user_id, u.display_name AS user_name, x.org_id, o.name AS org_name, x.kind, x.day,"
     " x.window_idx, x.spot_check_id, x.opened_at, x.status, x.call_made, x.called_at, x.reason_category,"
-    " x.reason, x.decided_by, x.decided_at, x.sanction_id FROM inquiry x JOIN app_user u ON u.id = x.user_id"
-    " JOIN org_node o ON o.id = x.org_id",
-    "iisisssiiisbissiii", "x.org_id", "x.day DESC, x.id DESC"};
+    " x.reason, x.decided_by, x.decided_at, x.sanction_id, x.decision_note FROM inquiry x"
+    " JOIN app_user u ON u.id = x.user_id JOIN org_node o ON o.id = x.org_id",
+    "iisisssiiisbissiiis", "x.org_id", "x.day DESC, x.id DESC"};
 static const duty_table SANCTIONS = {
     "SELECT x.id, x.user_id, u.display_name AS user_name, x.org_id, o.name AS org_name, x.kind, x.status,"
     " x.basis, x.scheduled_at, x.note, x.created_at, x.decided_by, x.decided_at FROM sanction x"
@@ -671,9 +671,10 @@ int h_inquiry_decide(req *r) {
     json_t *before = load_for_decision(r, &INQUIRIES, "inquiry", "open");
     if (!before) return -1;
     int64_t id = req_id(r, 0), user = json_integer_value(json_object_get(before, "user_id")), drafted = 0;
-    int rc = run(r, "UPDATE inquiry SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4",
-                 (arg[]){ARG_S(accepted ? "accepted" : "rejected"), ARG_I(r->who.user_id), ARG_I(r->now), ARG_I(id)},
-                 4) < 0;
+    int rc = run(r, "UPDATE inquiry SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 WHERE id = $5",
+                 (arg[]){ARG_S(accepted ? "accepted" : "rejected"), ARG_I(r->who.user_id), ARG_I(r->now), ARG_S(note),
+                         ARG_I(id)},
+                 5) < 0;
     json_t *idx = json_object_get(before, "window_idx");
     if (!rc && accepted && json_is_integer(idx))
         rc = run(r, "UPDATE duty_window SET status = 'excused' WHERE user_id = $1 AND day = $2 AND idx = $3"
@@ -686,9 +687,8 @@ int h_inquiry_decide(req *r) {
         json_decref(before);
         return -1;
     }
-    json_t *extra = drafted_json(drafted);
-    json_object_set_new(extra, "note", note ? json_string(note) : json_null());
-    return decided(r, &INQUIRIES, accepted ? "duty.inquiry.accept" : "duty.inquiry.reject", "inquiry", before, extra);
+    return decided(r, &INQUIRIES, accepted ? "duty.inquiry.accept" : "duty.inquiry.reject", "inquiry", before,
+                   drafted_json(drafted));
 }
 
 /* ---- sanctions ------------------------------------------------------------------------------ */

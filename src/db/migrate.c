@@ -396,6 +396,16 @@ static const migration MIGRATIONS[] = {
      "CREATE INDEX inquiry_user ON inquiry(user_id, opened_at);"
      "CREATE INDEX inquiry_org ON inquiry(org_id, status);",
      NULL, NULL},
+    /* One open spot check per secretary, held by the database: two supervisors
+    ** asking at once could both pass the handler's check on PostgreSQL. A pair
+    ** left by that race before this version keeps its older check open. And
+    ** the note a supervisor gives when deciding an inquiry. */
+    {6, "duty_fixes",
+     "UPDATE spot_check SET status = 'cancelled' WHERE status = 'open' AND EXISTS (SELECT 1 FROM spot_check o"
+     "  WHERE o.user_id = spot_check.user_id AND o.status = 'open' AND o.id < spot_check.id);"
+     "CREATE UNIQUE INDEX spot_check_one_open ON spot_check(user_id) WHERE status = 'open';"
+     "ALTER TABLE inquiry ADD COLUMN decision_note TEXT;",
+     NULL, NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

@@ -69,6 +69,8 @@ int64_t spot_create(db *d, const audit_ctx *ctx, int64_t user_id, int64_t deadli
     int64_t id = rc == 1 ? db_col_int(st, 0) : 0;
     db_done(st);
     if (rc == 0) xerr_set(e, 400, "invalid_value", "%s", "user_ids");
+    /* the index spot_check_one_open: another request asked them first */
+    if (rc < 0 && e && e->status == 409) xerr_set(e, 409, "spot_check_open", "%s", "user_ids");
     if (rc != 1 || record(d, ctx, id, "spot_check.create", "spot_check", e)) return -1;
     return id;
 }

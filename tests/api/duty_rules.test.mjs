@@ -364,6 +364,8 @@ test('inquiries: the call and the reason are recorded; accepting excuses the win
   assert.equal(a.status, 'accepted');
   assert.equal(a.drafted, null);
   assert.equal(a.decided_by, T.user('official').id);
+  assert.equal(a.decision_note, '理由成立', 'the decision note is kept on the inquiry');
+  assert.equal((await inquiriesOf(official, s1.id)).find((x) => x.id === one.id).decision_note, '理由成立');
   assert.equal(windowsOf(s1.id)['2026-12-04#1'].status, 'excused');
   expectError(await official.post(`/api/v1/duty/inquiries/${one.id}/decision`, { accepted: false }), 409, 'duty_already_decided');
   expectError(await official.patch(`/api/v1/duty/inquiries/${one.id}`, { reason: '改' }), 409, 'duty_already_decided');

@@ -97,6 +97,13 @@ test('a supervisor asks named secretaries: 201 with the items, the default deadl
       `audit of ${s.id}`);
   // A second one while the first is open: 409.
   expectError(await official.post('/api/v1/duty/spot-checks', { user_ids: [T.sec] }), 409, 'spot_check_open');
+  // Eight supervisors' requests at once for a secretary with none open: exactly one is asked.
+  await cancelAll();
+  const race = await Promise.all(Array.from({ length: 8 }, () => official.post('/api/v1/duty/spot-checks', { user_ids: [T.sec] })));
+  assert.equal(race.filter((x) => x.status === 201).length, 1, race.map((x) => x.status).join(' '));
+  for (const x of race.filter((y) => y.status !== 201)) expectError(x, 409, 'spot_check_open');
+  const open = (await official.get(`/api/v1/duty/spot-checks?user_id=${T.sec}&status=open`)).json.items;
+  assert.equal(open.length, 1, 'one open spot check');
   // The deadline follows the county setting.
   expectOk(await admin.patch('/api/v1/duty/settings', { spot_deadline_min: 30 }), 200);
   await cancelAll();

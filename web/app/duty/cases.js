@@ -113,6 +113,7 @@ function Inquiry({ q, write, onDone }) {
         ${q.reason_category && html`<span class="chip">${t('sup.reason.' + q.reason_category, q.reason_category)}</span>`}
         ${q.reason && html`<span class="pre">${q.reason}</span>`}
         ${q.decided_at && html`<span>${t('sup.decided', { time: dayTime(q.decided_at), who: q.decided_by_name || '' })}</span>`}
+        ${q.decision_note && html`<span class="pre" data-testid="inq-decision-note">${q.decision_note}</span>`}
       </div>`
       : html`<form class="stack" data-testid="inq-form" onSubmit=${save}>
         <label class="check-label"><input type="checkbox" name="call_made" defaultChecked=${!!q.call_made}

@@ -403,7 +403,7 @@ function Leaves() {
           <span class=${'badge leave-' + l.status}>${t('duty.leave_status.' + l.status, l.status)}</span>
           <div class="meta"><span>${l.start_day === l.end_day ? l.start_day : `${l.start_day} — ${l.end_day}`}</span></div>
           <div class="small pre">${l.reason}</div>
-          ${l.decision_note && html`<div class="small muted pre">${t('duty.leave_decision', { note: l.decision_note })}</div>`}
+          ${l.decision_note && html`<div class="small muted pre">${t('duty.decision_note', { note: l.decision_note })}</div>`}
         </div>
         ${l.status === 'pending' && (cancelling === l.id
           ? html`<button type="button" class="btn btn-danger btn-small" disabled=${busy} data-testid="leave-cancel-confirm"
@@ -524,6 +524,7 @@ function Inquiries({ windows, tick }) {
           ${q.reason_category && html`<span>${t('duty.reason.' + q.reason_category, q.reason_category)}</span>`}
         </div>
         ${q.reason && html`<div class="small pre">${q.reason}</div>`}
+        ${q.decision_note && html`<div class="small muted pre">${t('duty.decision_note', { note: q.decision_note })}</div>`}
       </li>`)}
     </ul>
     ${list.data && !items.length && html`<p class="muted">${t('duty.inq_none')}</p>`}
