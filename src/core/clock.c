@@ -14,8 +14,9 @@ int64_t clock_now(void) {
     if (!g_offset_file) return now;
     FILE *f = fopen(g_offset_file, "r");
     if (!f) return now;
-    long long off = 0;
-    if (fscanf(f, "%lld", &off) != 1) off = 0;
+    long long v = 0;
+    int fixed = fscanf(f, " =%lld", &v) == 1;
+    if (!fixed && (fseek(f, 0, SEEK_SET) || fscanf(f, "%lld", &v) != 1)) v = 0;
     fclose(f);
-    return now + off;
+    return fixed ? v : now + v;
 }

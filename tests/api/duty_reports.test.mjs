@@ -22,9 +22,9 @@ const CENTRE = [29.6, 103.1];
 // Unix time of county local time "YYYY-MM-DD HH:MM".
 const local = (s) => Date.parse(s.replace(' ', 'T') + ':00+08:00') / 1000;
 
-// Put the server's clock at county local time s.
+// Stop the server's clock at county local time s (the times it records are compared exactly).
 function setClock(s) {
-  writeFileSync(srv.clockFile, `${local(s) - Math.floor(Date.now() / 1000)}\n`);
+  writeFileSync(srv.clockFile, `=${local(s)}\n`);
 }
 
 // A check-in of secretary who at local time s, dlat degrees north of the village centre.

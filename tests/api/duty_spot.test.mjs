@@ -17,15 +17,17 @@ const CENTER = [29.58, 103.47];
 const INSIDE = { lat: 29.5801, lon: 103.4702, accuracy: 12 };
 const OUTSIDE = { lat: 29.62, lon: 103.52, accuracy: 12 };
 
-// Move the server's clock to `offset` seconds from real time (absolute, re-read on each call).
+// The server's clock stands still at BASE + `offset` seconds, so a deadline
+// compared to the second is not moved by a second that passes during a request.
+const BASE = Math.floor(Date.now() / 1000);
 function setClock(seconds) {
   offset = seconds;
-  writeFileSync(srv.clockFile, `${offset}\n`);
+  writeFileSync(srv.clockFile, `=${BASE + offset}\n`);
 }
-const serverNow = () => Math.floor(Date.now() / 1000) + offset;
-// The offset that puts the server at local (UTC+8) hh:mm, `days` days after today's local date.
+const serverNow = () => BASE + offset;
+// The offset that puts the server at local (UTC+8) hh:mm, `days` days after BASE's local date.
 function localOffset(days, hh, mm = 0) {
-  const t = Math.floor(Date.now() / 1000), local = t + 8 * 3600;
+  const t = BASE, local = t + 8 * 3600;
   return local - (local % 86400) + days * 86400 + hh * 3600 + mm * 60 - 8 * 3600 - t;
 }
 

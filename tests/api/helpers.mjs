@@ -50,9 +50,11 @@ export function orgCode() {
 }
 
 // The server's notion of now (real time plus the harness clock offset).
+// The server's time by its clock file: an offset to the real clock, or "=T", the clock stopped at T.
 export function serverNow(srv) {
-  const off = Number(readFileSync(srv.clockFile, 'utf8').trim()) || 0;
-  return Math.floor(Date.now() / 1000) + off;
+  const line = readFileSync(srv.clockFile, 'utf8').trim();
+  if (line.startsWith('=')) return Number(line.slice(1));
+  return Math.floor(Date.now() / 1000) + (Number(line) || 0);
 }
 
 function base32Decode(s) {

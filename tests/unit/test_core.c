@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "auth/password.h"
 #include "auth/totp.h"
+#include "core/clock.h"
 #include "core/crypto.h"
 #include "core/date.h"
 #include "core/jsonx.h"
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void test_strbuf(void **state) {
@@ -309,6 +311,32 @@ static void test_dates(void **state) {
     for (const char **b = BAD; *b; b++) assert_int_equal(date_parse_time(*b, 0, &t), -1);
 }
 
+/* The test clock: an offset to the real clock, "=T" stopped at T, anything else the real clock. */
+static void test_clock_file(void **state) {
+    (void)state;
+    char path[] = "/tmp/xc-clock-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    setenv("XIANGCUN_CLOCK_FILE", path, 1);
+    clock_init();
+    static const struct { const char *line; int64_t off, fixed; } CASES[] = {
+        {"3600\n", 3600, 0}, {"-60\n", -60, 0}, {"=1795392000\n", 0, 1795392000}, {" =42", 0, 42}, {"junk\n", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(CASES[i].line, f);
+        fclose(f);
+        int64_t now = clock_now(), real = (int64_t)time(NULL);
+        if (CASES[i].fixed) assert_int_equal(now, CASES[i].fixed);
+        else assert_true(now - real - CASES[i].off >= -1 && now - real - CASES[i].off <= 1);
+    }
+    unlink(path);
+    unsetenv("XIANGCUN_CLOCK_FILE");
+    clock_init();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strbuf),
@@ -321,6 +349,7 @@ int main(void) {
         cmocka_unit_test(test_error_messages),
         cmocka_unit_test(test_validators),
         cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_clock_file),
     };
     return cmocka_run_group_tests(tests, crypto_setup, crypto_teardown);
 }
