@@ -5,12 +5,26 @@
 #include "db/migrate.h"
 #include "api/api.h"
 #include "duty/evaluate.h"
+#include "db/channel.h"
+#include "http/sse.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define COMMON_FLAGS \
     "  --db URL          sqlite:PATH or postgresql://... (XIANGCUN_DB)\n" \
     "  --data-dir DIR    data folder: database and key file (XIANGCUN_DATA_DIR)\n"
+
+/* The event hub's relay over the channel (sse.h, channel.h). */
+static void relay_event(const char *msg, void *ctx) {
+    if (channel_send(ctx, msg))
+        fprintf(stderr, "xiangcun: an event of %zu bytes is too long for the other processes\n", strlen(msg));
+}
+
+static void sse_receive_msg(const char *msg, void *ctx) {
+    (void)ctx;
+    sse_receive(msg);
+}
 
 int cmd_serve(int argc, char **argv) {
     static const char usage[] =
@@ -29,14 +43,25 @@ int cmd_serve(int argc, char **argv) {
         db_close(d);
         return 1;
     }
+    int shared = db_kind_of(d) == DB_POSTGRES;
     db_close(d);   /* migrations done; each server thread opens its own connection */
+    /* Processes sharing one PostgreSQL relay their live events to each other. */
+    channel *events = shared ? channel_start(db_url(), "xiangcun_events", sse_receive_msg, NULL, &e) : NULL;
+    if (shared && !events) {
+        fprintf(stderr, "xiangcun: %s\n", e.detail);
+        return 1;
+    }
+    if (shared) sse_set_relay(relay_event, events);
     /* The duty evaluation job (docs/DUTY.md) runs beside the server until it stops. */
     if (duty_job_start(&e)) {
         fprintf(stderr, "xiangcun: %s\n", e.detail);
+        channel_stop(events);
         return 1;
     }
     rc = server_run(&c, &e);
     duty_job_stop();
+    sse_set_relay(NULL, NULL);   /* nothing publishes any more */
+    channel_stop(events);
     if (rc) {
         fprintf(stderr, "xiangcun: %s\n", e.detail);
         return 1;

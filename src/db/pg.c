@@ -13,6 +13,7 @@
 ** silently replayed in autocommit mode.
 */
 #include "db/db_backend.h"
+#include "db/pg.h"
 #include "core/strbuf.h"
 
 #include <libpq-fe.h>
@@ -148,7 +149,7 @@ static int connect_error(PGconn *c, xerr *e) {
     return xerr_set(e, 500, "db_error", "cannot connect to PostgreSQL: %s", msg);
 }
 
-static void *pg_open(const char *url, xerr *e) {
+PGconn *pg_connect(const char *url, const char *app_name, xerr *e) {
     char *perr = NULL;
     PQconninfoOption *opts = PQconninfoParse(url, &perr);
     if (!opts) {
@@ -159,13 +160,19 @@ static void *pg_open(const char *url, xerr *e) {
     }
     PQconninfoFree(opts);
     const char *keys[] = { "dbname", "fallback_application_name", NULL };
-    const char *vals[] = { url, "xiangcun", NULL };
+    const char *vals[] = { url, app_name, NULL };
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (!c || PQstatus(c) != CONNECTION_OK) {
         connect_error(c, e);
         PQfinish(c);
         return NULL;
     }
+    return c;
+}
+
+static void *pg_open(const char *url, xerr *e) {
+    PGconn *c = pg_connect(url, "xiangcun", e);
+    if (!c) return NULL;
     pg_conn *pc = xcalloc(1, sizeof *pc);
     pc->c = c;
     if (session_setup(pc, e)) {

@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/date.h"
 #include "core/strbuf.h"
+#include "core/thread.h"
 #include "duty/duty.h"
 #include "duty/ladder.h"
 #include "duty/spot.h"
@@ -23,7 +24,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,15 +409,7 @@ int duty_job_start(xerr *e) {
         return xerr_set(e, 500, "bad_config", "%s", "XIANGCUN_DUTY_TICK must be an integer in [1, 86400]");
     g_tick = (int)tick;
     g_stop = 0;
-    /* SIGINT and SIGTERM belong to the server's sigwait(): block them here. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    int rc = pthread_create(&g_thread, NULL, job_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc) return xerr_set(e, 500, "internal", "%s", "cannot start the duty job");
+    if (thread_start(&g_thread, job_main, NULL)) return xerr_set(e, 500, "internal", "%s", "cannot start the duty job");
     g_running = 1;
     return 0;
 }

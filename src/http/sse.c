@@ -351,16 +351,83 @@ static void wake_from(uint64_t first) {
     }
 }
 
-void sse_flush(void) {
-    if (!t_first) return;
+/* Put the events from p on into the ring and wake who may see them. */
+static void publish(const pending *p) {
     pthread_once(&g_once, hub_init);
     pthread_mutex_lock(&g.mu);
     if (!g.closing) {
         uint64_t first = g.next_id;
-        for (const pending *p = t_first; p; p = p->next) ring_add(p);
+        for (; p; p = p->next) ring_add(p);
         wake_from(first);
     }
     pthread_mutex_unlock(&g.mu);
+}
+
+/* ---- other processes ---- */
+
+static sse_relay_fn g_relay;
+static void *g_relay_ctx;
+
+void sse_set_relay(sse_relay_fn relay, void *ctx) {
+    g_relay = relay;
+    g_relay_ctx = ctx;
+}
+
+/* The message for p: {"from": boot, "name", "user", "perm", "data", "path" (when set)}. */
+static char *relay_msg(const pending *p) {
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s*}", "from", g.boot, "name", p->name,
+                          "user", (json_int_t)p->user_id, "perm", (json_int_t)p->perm, "data", p->data,
+                          "path", p->org_path);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!text) abort();   /* out of memory, as xmalloc */
+    return text;
+}
+
+static void relay(const pending *p) {
+    for (; p && g_relay; p = p->next) {
+        char *text = relay_msg(p);
+        g_relay(text, g_relay_ctx);
+        free(text);
+    }
+}
+
+/* Every open page reloads: events meant for it may have been lost. */
+static void reload_all(void) {
+    pthread_mutex_lock(&g.mu);
+    for (sub *s = g.subs; s; s = s->next) {
+        owe_reload(s);
+        resume(s);
+    }
+    pthread_mutex_unlock(&g.mu);
+}
+
+void sse_receive(const char *msg) {
+    pthread_once(&g_once, hub_init);
+    if (!msg) {
+        reload_all();
+        return;
+    }
+    json_t *o = json_loads(msg, 0, NULL);
+    const char *from = NULL, *data = NULL;
+    json_int_t user = 0, perm = 0;
+    pending p = {0};
+    /* "path" last: an absent optional key ends jansson's matching. */
+    if (o && !json_unpack(o, "{s:s, s:s, s:I, s:I, s:s, s?s}", "from", &from, "name", &p.name, "user", &user,
+                          "perm", &perm, "data", &data, "path", &p.org_path) &&
+        strcmp(from, g.boot)) {
+        p.data = (char *)data;
+        p.user_id = user;
+        p.perm = (unsigned)perm;
+        publish(&p);
+    }
+    json_decref(o);
+}
+
+void sse_flush(void) {
+    if (!t_first) return;
+    publish(t_first);
+    relay(t_first);
     sse_discard();
 }
 

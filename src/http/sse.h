@@ -20,6 +20,10 @@
 ** gone peer is noticed, and ends after XIANGCUN_SSE_MAX_AGE seconds (default
 ** 600; the browser reconnects, which checks the session again). One user may
 ** hold XIANGCUN_SSE_PER_USER streams at once (default 8; then 429).
+**
+** Each process numbers the events it holds itself: an event relayed from
+** another process gets a local id here, so Last-Event-ID works against the
+** process a page reconnects to (or asks it to reload).
 */
 #ifndef XC_SSE_H
 #define XC_SSE_H
@@ -36,6 +40,17 @@ void sse_discard(void);
 
 /* Answer r with an event stream for its caller (the GET /api/v1/events handler). */
 int sse_subscribe(req *r);
+
+/* Several processes (several `serve` on one PostgreSQL): hand each event
+** published here, as one message, to relay (called after the commit, from the
+** publishing thread; set before serving). The other processes give the
+** messages they receive to sse_receive(). */
+typedef void (*sse_relay_fn)(const char *msg, void *ctx);
+void sse_set_relay(sse_relay_fn relay, void *ctx);
+/* Publish an event relayed by another process (this process's own messages
+** and malformed ones are ignored). msg NULL: some were lost, so every open
+** page is told to reload. */
+void sse_receive(const char *msg);
 
 /* Open streams now (for /metrics). */
 int sse_subscribers(void);

@@ -2,12 +2,13 @@
 // real server: who hears what (the secretary, the supervisors of their village,
 // nobody else), replay with Last-Event-ID, the reload notice, many subscribers
 // at once, the per-account limit, dead peers, streams that age out, SIGTERM
-// with open streams, and a rolled-back change that must publish nothing.
+// with open streams, a rolled-back change that must publish nothing, and two
+// processes on one PostgreSQL hearing each other's events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startServer, stopServer, stop, as, advanceClock, DEMO_PASSWORD } from '../lib/server.mjs';
-import { expectOk, expectError, landmarks } from './helpers.mjs';
+import { startServer, stopServer, stop, launch, freePort, as, advanceClock, BACKEND, DEMO_PASSWORD } from '../lib/server.mjs';
+import { expectOk, expectError, landmarks, sql } from './helpers.mjs';
 
 let srv, T, admin, official, hcOfficial, sec, sec2, secHc;
 
@@ -320,5 +321,45 @@ test('an open page reconnecting its stream does not keep an idle session alive',
     expectError(await c.get('/api/v1/me'), 401, 'session_expired');
   } finally {
     await stopServer(own);
+  }
+});
+
+test('two processes on one PostgreSQL: a page on either hears the changes made through the other', { skip: BACKEND !== 'pg' && 'one process per SQLite database' }, async () => {
+  const port = await freePort();
+  const b = { ...srv, port, base: `http://127.0.0.1:${port}`, env: { ...srv.env, XIANGCUN_LISTEN: `127.0.0.1:${port}` } };
+  await launch(b);
+  try {
+    const [secB, hcOfficialB] = await Promise.all([as(b, 'secretary'), as(b, 'ev-official-hc')]);
+    const onB = await openStream(secB, { server: b }), hcB = await openStream(hcOfficialB, { server: b });
+    const onA = await openStream(official);
+    // Asked through A: the secretary's page on B shows it, with B's own event id.
+    const t0 = Date.now();
+    const [item] = await ask(official, [T.sec], { note: '跨进程' });
+    const ev = await waitFor(onB, spotEvent(item.id), 3000, 'the spot check on B');
+    console.log(`# relayed to the other process in ${Date.now() - t0} ms`);
+    assert.equal(ev.data.note, '跨进程');
+    assert.match(ev.id, /^[0-9a-f]{16}-\d+$/);
+    assert.notEqual(ev.id.split('-')[0], (await waitFor(onA, spotEvent(item.id), 3000)).id.split('-')[0], 'each process numbers its events');
+    // Answered through B: A's supervisor hears it, and B's page hears it once, not again by the relay.
+    const c = expectOk(await secB.post('/api/v1/duty/checkins', { lat: 29.73, lon: 103.27, accuracy: 10 }), 201);
+    assert.deepEqual(c.spot_checks, [item.id]);
+    const answered = (e) => e.event === 'spot_check_answered' && e.data.id === item.id;
+    assert.equal((await waitFor(onA, answered, 3000, 'the answer on A')).data.checkin_id, c.id);
+    await waitFor(onB, answered, 3000, 'the answer on B');
+    await sleep(300);
+    assert.equal(onB.events.filter(answered).length, 1, 'heard once');
+    assert.equal(onA.events.filter(answered).length, 1, 'heard once');
+    // The scope rules hold for relayed events: 洪川镇's official on B heard nothing of 红岩's secretary.
+    assert.deepEqual(hcB.events.filter((e) => e.event.startsWith('spot_check')), []);
+    // The channel's connection dies: once it is back, open pages are told to reload, and events flow again.
+    sql(srv, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'xiangcun-events' AND datname = current_database()");
+    await waitFor(onB, (e) => e.event === 'reload', 5000, 'reload on B');
+    const [next] = await ask(official, [T.sec2]);
+    const official2 = await openStream(await as(b, 'official'), { server: b });
+    await cancel(official, next.id);
+    await waitFor(official2, spotEvent(next.id, 'cancelled'), 5000, 'an event after the reconnection');
+    for (const s of [onA, onB, hcB, official2]) s.close();
+  } finally {
+    await stop(b);   // clean exit: the channel stops with the server
   }
 });

@@ -14,7 +14,7 @@ export const BIN = resolve(ROOT, process.env.XC_BIN || 'build/xiangcun');
 export const BACKEND = process.env.XC_BACKEND || 'sqlite';
 export const DEMO_PASSWORD = 'Demo#Pass2026';
 
-function freePort() {
+export function freePort() {
   return new Promise((ok, bad) => {
     const s = net.createServer();
     s.on('error', bad);
