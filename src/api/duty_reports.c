@@ -672,6 +672,41 @@ static int today_window_status(req *r, today *T) {
     return rc < 0 ? -1 : 0;
 }
 
+/* Windows begun today that the job has not judged yet: met at once by a
+** qualifying check-in inside them (what the job will record), excused for a
+** secretary on leave; the rest stay pending. */
+static int today_window_live(req *r, const today *T, int64_t now) {
+    for (int k = 0; T->working && k < T->s.nwindows; k++) {
+        int64_t from = T->t0 + T->s.windows[k].start_min * 60, to = T->t0 + T->s.windows[k].end_min * 60;
+        if (now < from) break;
+        db_stmt *st = db_prepare(r->db,
+                                 "SELECT DISTINCT c.user_id FROM checkin c WHERE c.user_id IN (" SEC_IDS
+                                 ") AND c.at >= $4 AND c.at <= $5 AND " DUTY_QUALIFYING("c"), &r->err);
+        if (!st) return -1;
+        scope_bind(st, &T->sc);
+        db_bind_int(st, 4, from);
+        db_bind_int(st, 5, to);
+        int rc;
+        while ((rc = db_step(st, &r->err)) == 1) {
+            int j = secs_find(&T->secs, db_col_int(st, 0));
+            json_t *w = j < 0 ? NULL : json_object_get(T->objs[j], "windows");
+            if (w && !strcmp(json_string_value(json_array_get(w, (size_t)k)), "pending"))
+                json_array_set_new(w, (size_t)k, json_string("met"));
+        }
+        db_done(st);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+/* Set the pending windows of an excused secretary to excused. */
+static void today_excuse(json_t *windows) {
+    size_t k;
+    json_t *v;
+    json_array_foreach(windows, k, v)
+        if (!strcmp(json_string_value(v), "pending")) json_array_set_new(windows, k, json_string("excused"));
+}
+
 static int today_secretaries(req *r, today *T, json_t *out, json_t *missing) {
     T->objs = xcalloc((size_t)T->secs.n + 1, sizeof T->objs[0]);
     T->count = xcalloc((size_t)T->secs.n + 1, sizeof T->count[0]);
@@ -684,10 +719,12 @@ static int today_secretaries(req *r, today *T, json_t *out, json_t *missing) {
         json_array_append_new(out, o);
         T->objs[j] = o;
     }
-    if (today_last(r, T) || today_counts(r, T) || today_window_status(r, T)) return -1;
+    if (today_last(r, T) || today_counts(r, T) || today_window_status(r, T) || today_window_live(r, T, r->now))
+        return -1;
     for (int j = 0; j < T->secs.n; j++) {
         int excused = duty_excused(r->db, T->secs.v[j].id, T->day, &r->err);
         if (excused < 0) return -1;
+        if (excused) today_excuse(json_object_get(T->objs[j], "windows"));
         json_object_set_new(T->objs[j], "checked_in_today", json_boolean(T->count[j] > 0));
         json_object_set_new(T->objs[j], "checkins_today", json_integer(T->count[j]));
         json_object_set_new(T->objs[j], "excused", json_boolean(excused));

@@ -21,6 +21,12 @@
 
 #define DUTY_MAX_WINDOWS 6
 
+/* SQL condition: check-in row `c` (a table name or alias) proves presence:
+** inside the fence (or the village has none) and accurate enough. The job
+** judges windows by it; the today view shows a window met by it at once. */
+#define DUTY_QUALIFYING(c) \
+    "(" c ".inside IS NULL OR " c ".inside = 1) AND (',' || " c ".flags || ',') NOT LIKE '%,accuracy,%'"
+
 /* County duty settings, stored as JSON under the setting key "duty". */
 typedef struct duty_settings {
     unsigned workdays;           /* bit d set: weekday d (0 Sunday .. 6 Saturday) is a working day; default Mon-Fri */

@@ -34,8 +34,7 @@
 ** phone queued while it had no signal, sent late with its own time, still counts. */
 #define GRACE_S 300
 
-/* A check-in that proves presence: inside the fence (or no fence), accurate enough. */
-#define QUALIFYING "(inside IS NULL OR inside = 1) AND (',' || flags || ',') NOT LIKE '%,accuracy,%'"
+#define QUALIFYING DUTY_QUALIFYING("checkin")
 
 typedef struct secretary {
     int64_t id, org_id, created_at;

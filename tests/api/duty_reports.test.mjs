@@ -362,6 +362,30 @@ test('stats: the published figures, computed from the records', async () => {
   expectError(await official.get(`/api/v1/duty/stats?org_id=${T.vb}`), 403, 'out_of_scope');
 });
 
+test('today view before the job ran: a qualifying check-in meets its window at once; leave excuses; a poor fix does not count', async () => {
+  setClock('2027-04-13 08:00');   // a Tuesday, in a village of its own
+  const vc = expectOk(await admin.post('/api/v1/org', { parent_id: T.town, code: orgCode(), name: '即时村' }), 201).id;
+  expectOk(await admin.put(`/api/v1/org/${vc}/geofence`, { center: CENTRE, radius_m: 1000 }), 200);
+  for (const [k, name] of [['secD', '丁书记'], ['secE', '戊书记'], ['secF', '己书记']]) S[k] = await newSecretary(name, vc);
+  const leave = expectOk(await S.secE.client.post('/api/v1/duty/leaves', { kind: 'trip', start_day: '2027-04-13', end_day: '2027-04-13', reason: '县里开会' }), 201);
+  expectOk(await official.post(`/api/v1/duty/leaves/${leave.id}/decision`, { approve: true }), 200);
+  await checkin('secD', '2027-04-13 08:40');
+  await checkin('secF', '2027-04-13 08:41', { accuracy: 500 });
+  setClock('2027-04-13 08:45');
+  const t = expectOk(await official.get(`/api/v1/duty/today?org_id=${vc}`), 200);
+  assert.equal(t.working, true);
+  const of = (k) => t.secretaries.find((x) => x.id === S[k].id);
+  assert.deepEqual(of('secD').windows, ['met', 'pending'], 'met while the window is still open');
+  assert.deepEqual(of('secE').windows, ['excused', 'excused']);
+  assert.deepEqual(of('secF').windows, ['pending', 'pending'], 'an inaccurate fix proves nothing');
+  assert.deepEqual(t.not_checked_in, [], 'secE is excused, secD and secF checked in');
+  // The job, when it runs after the window, records the same.
+  await evaluate('2027-04-13 09:40');
+  const after = expectOk(await official.get(`/api/v1/duty/today?org_id=${vc}`), 200);
+  const was = (k) => after.secretaries.find((x) => x.id === S[k].id).windows;
+  assert.deepEqual([was('secD'), was('secE'), was('secF')], [['met', 'pending'], ['excused', 'excused'], ['missed', 'pending']]);
+});
+
 test('bad query parameters are 400 naming the parameter', async () => {
   const bad = [
     ['ledger?from=2027-03-07&to=2027-03-01', 'invalid_value', 'from'],

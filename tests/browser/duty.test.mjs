@@ -137,6 +137,12 @@ test('secretary checks in inside the fence; a spot check shows up live and the n
     assert.ok(Math.abs(mine.lat - geo.latitude) < 1e-5 && Math.abs(mine.lon - geo.longitude) < 1e-5);
     assert.equal(mine.note, '在村委会值班');
     assert.equal(mine.photos.length, 1);
+    // The windows follow at once: the page shows what the server now says (met, when a window is open).
+    const now = (await T.secretary('GET', '/duty/today')).body;
+    const want = now.secretaries[0].windows;
+    now.windows.forEach((w, i) => { if (w.state === 'open') assert.equal(want[i], 'met', `window ${i} is open: met by the check-in`); });
+    await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll('[data-testid=duty-window]')]
+      .map((e) => e.dataset.status)) === w, JSON.stringify(want));
     await shot(page, '02-checked-in');
 
     // A spot check from the official: the open page shows it without reloading.

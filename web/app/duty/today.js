@@ -41,22 +41,22 @@ export function PlaceBadge({ last }) {
 
 // Window chips: "08:30–09:30 met", the status as a colour and a word. A window is an object
 // {start, end, status} ("HH:MM" or Unix times) or, in the today view, just its status with the
-// day's windows `defs` ({start, end, start_at, end_at, state}) giving the times; a window not yet
-// evaluated shows whether it is to come, open now, or met by the last check-in.
+// day's windows `defs` ({start, end, start_at, end_at, state}) giving the times. The server says
+// met as soon as a qualifying check-in falls in a window; one still pending shows whether it is
+// to come, open now, or closed and waiting for the duty job.
 const clock = (v) => (typeof v === 'number' ? hhmm(v) : v);
-function windowStatus(status, def, last) {
+function windowStatus(status, def) {
   if (status && status !== 'pending') return status;
   if (!def) return 'pending';
-  if (last && def.start_at && last.at >= def.start_at && last.at < def.end_at) return 'met';
   return def.state === 'open' ? 'open' : def.state === 'closed' ? 'closed' : 'pending';
 }
 
-export function WindowChips({ windows, defs, last }) {
+export function WindowChips({ windows, defs }) {
   if (!windows || !windows.length) return null;
   return html`<span class="chips">${windows.map((w, i) => {
     const o = typeof w === 'string' ? { status: w } : w;
     const def = (defs || [])[i] || {};
-    const status = windowStatus(o.status, defs && def, last);
+    const status = windowStatus(o.status, defs && def);
     const start = clock(o.start ?? def.start), end = clock(o.end ?? def.end);
     return html`<span class=${'chip duty-win win-' + status} data-testid="win" data-status=${status}>
       ${start && end ? `${start}–${end} ` : ''}${t('sup.win.' + status, status)}</span>`;
@@ -276,7 +276,7 @@ function SecretaryList({ secs, d, role, onSent }) {
             ${s.excused && html`<span class="badge duty-excused">${t('sup.today.excused')}</span>`}
             ${asked.has(String(s.id)) && html`<span class="badge warn" data-testid="sec-asked">${t('sup.today.open_spot')}</span>`}
             <${Flags} flags=${s.last && s.last.flags} /></div>
-          <div class="meta"><${WindowChips} windows=${s.windows} defs=${d.windows} last=${s.last} /></div>
+          <div class="meta"><${WindowChips} windows=${s.windows} defs=${d.windows} /></div>
         </div>
         <${PlaceBadge} last=${s.last} />
       </div>
