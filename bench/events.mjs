@@ -82,7 +82,7 @@ try {
     streams: STREAMS, events: local.length,
     local_p50: r(quantile(local, 0.5)), local_p99: r(quantile(local, 0.99)),
     relayed_p50: r(quantile(relayed, 0.5)), relayed_p99: r(quantile(relayed, 0.99)),
-    ratio: r(quantile(local, 0.5) / quantile(relayed, 0.5) * 100) / 100,
+    ratio: Number((quantile(local, 0.5) / quantile(relayed, 0.5)).toFixed(3)),
   }));
 } finally {
   await stop(b);
