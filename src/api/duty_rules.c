@@ -108,33 +108,8 @@ int h_duty_calendar_put(req *r) {
             if (!strcmp(json_string_value(json_object_get(json_array_get(days, k), "day")), day))
                 return fail(r, 400, "duty_duplicate_day", day);
     }
-    char from[16], to[16], entity[16];
-    snprintf(from, sizeof from, "%04d-01-01", year);
-    snprintf(to, sizeof to, "%04d-12-31", year);
-    snprintf(entity, sizeof entity, "%04d", year);
     audit_ctx ctx = api_ctx(r);
-    if (api_begin(r)) return -1;
-    db_stmt *st = db_prepare(r->db, "DELETE FROM duty_holiday WHERE day >= $1 AND day <= $2", &r->err);
-    if (!st) return -1;
-    db_bind_text(st, 1, from);
-    db_bind_text(st, 2, to);
-    int rc = db_step(st, &r->err);
-    db_done(st);
-    if (rc < 0) return -1;
-    json_array_foreach(days, i, x) {
-        st = db_prepare(r->db, "INSERT INTO duty_holiday (day, working, name) VALUES ($1, $2, $3)", &r->err);
-        if (!st) return -1;
-        db_bind_text(st, 1, json_string_value(json_object_get(x, "day")));
-        db_bind_int(st, 2, json_is_true(json_object_get(x, "working")));
-        db_bind_text(st, 3, json_string_value(json_object_get(x, "name")));
-        rc = db_step(st, &r->err);
-        db_done(st);
-        if (rc < 0) return -1;
-    }
-    json_t *after = json_pack("{s:O}", "days", days);
-    rc = audit_append(r->db, &ctx, "duty.calendar.put", "duty_calendar", entity, NULL, after, &r->err);
-    json_decref(after);
-    if (rc) return -1;
+    if (api_begin(r) || duty_calendar_put(r->db, &ctx, year, days, &r->err)) return -1;
     return api_commit_reply(r, 200, json_pack("{s:i, s:O}", "year", year, "days", days));
 }
 
@@ -168,31 +143,8 @@ static json_t *read_polygon(req *r, json_t *v) {
     return out;
 }
 
-/* The fence of village org_id as JSON; NULL with 404 when it has none. */
-static json_t *fence_json(req *r, int64_t org_id) {
-    db_stmt *st = db_prepare(r->db, "SELECT kind, polygon, center_lat, center_lon, radius_m, updated_by, updated_at"
-                                    " FROM geofence WHERE org_id = $1", &r->err);
-    if (!st) return NULL;
-    db_bind_int(st, 1, org_id);
-    int rc = db_step(st, &r->err);
-    json_t *out = NULL;
-    if (rc == 1) {
-        out = json_pack("{s:I, s:s, s:I, s:I}", "org_id", (json_int_t)org_id, "kind", db_col_text(st, 0),
-                        "updated_by", (json_int_t)db_col_int(st, 5), "updated_at", (json_int_t)db_col_int(st, 6));
-        if (!strcmp(db_col_text(st, 0), "polygon"))
-            json_object_set_new(out, "polygon", json_loads(db_col_text(st, 1), 0, NULL));
-        else {
-            json_object_set_new(out, "center", json_pack("[f, f]", db_col_double(st, 2), db_col_double(st, 3)));
-            json_object_set_new(out, "radius_m", json_real(db_col_double(st, 4)));
-        }
-    }
-    db_done(st);
-    if (rc == 0) fail(r, 404, "not_found", "geofence");
-    return out;
-}
-
 int h_geofence_get(req *r) {
-    json_t *f = fence_json(r, req_id(r, 0));
+    json_t *f = duty_fence_json(r->db, req_id(r, 0), &r->err);
     if (!f) return -1;
     reply_json(r, 200, f);
     return 0;
@@ -228,62 +180,20 @@ static int read_fence(req *r, json_t **polygon, double c[2], double *radius) {
 int h_geofence_put(req *r) {
     int64_t org_id = req_id(r, 0);
     json_t *polygon;
-    double c[2] = {0, 0}, radius = 0;
-    if (check_village(r, org_id) || read_fence(r, &polygon, c, &radius)) return -1;
+    duty_fence f = {0};
+    if (check_village(r, org_id) || read_fence(r, &polygon, f.center, &f.radius_m)) return -1;
     char *text = polygon ? json_dumps(polygon, JSON_COMPACT) : NULL;
     json_decref(polygon);
+    f.polygon = text;
     audit_ctx ctx = api_ctx(r);
-    json_t *before = NULL;
-    int rc = api_begin(r);
-    if (!rc) {
-        before = fence_json(r, org_id);
-        if (!before && r->err.status == 404) xerr_clear(&r->err);
-        else if (!before) rc = -1;
-    }
-    db_stmt *st = rc ? NULL : db_prepare(r->db,
-        "INSERT INTO geofence (org_id, kind, polygon, center_lat, center_lon, radius_m, updated_by, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (org_id) DO UPDATE SET kind = $2, polygon = $3,"
-        " center_lat = $4, center_lon = $5, radius_m = $6, updated_by = $7, updated_at = $8", &r->err);
-    if (st) {
-        db_bind_int(st, 1, org_id);
-        db_bind_text(st, 2, text ? "polygon" : "circle");
-        db_bind_text(st, 3, text);
-        if (text) {
-            for (int i = 4; i <= 6; i++) db_bind_null(st, i);
-        } else {
-            db_bind_double(st, 4, c[0]);
-            db_bind_double(st, 5, c[1]);
-            db_bind_double(st, 6, radius);
-        }
-        db_bind_int(st, 7, r->who.user_id);
-        db_bind_int(st, 8, r->now);
-        rc = db_step(st, &r->err) < 0 ? -1 : 0;
-    }
-    db_done(st);
+    json_t *after = api_begin(r) ? NULL : duty_fence_put(r->db, &ctx, org_id, &f, &r->err);
     free(text);
-    json_t *after = rc || !st ? NULL : fence_json(r, org_id);
-    if (after)
-        rc = audit_append_id(r->db, &ctx, before ? "duty.geofence.update" : "duty.geofence.create", "geofence",
-                             org_id, before, after, &r->err);
-    json_decref(before);
-    if (!after || rc) {
-        json_decref(after);
-        return -1;
-    }
-    return api_commit_reply(r, 200, after);
+    return after ? api_commit_reply(r, 200, after) : -1;
 }
 
 int h_geofence_delete(req *r) {
-    int64_t org_id = req_id(r, 0);
     audit_ctx ctx = api_ctx(r);
-    json_t *before = api_begin(r) ? NULL : fence_json(r, org_id);
-    if (!before || db_run_id(r->db, "DELETE FROM geofence WHERE org_id = $1", org_id, &r->err) < 0 ||
-        audit_append_id(r->db, &ctx, "duty.geofence.delete", "geofence", org_id, before, NULL, &r->err) ||
-        api_commit(r)) {
-        json_decref(before);
-        return -1;
-    }
-    json_decref(before);
+    if (api_begin(r) || duty_fence_delete(r->db, &ctx, req_id(r, 0), &r->err) || api_commit(r)) return -1;
     reply_empty(r, 204);
     return 0;
 }

@@ -21,6 +21,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define N(a) (sizeof a / sizeof a[0])
@@ -118,54 +119,41 @@ static int village_centre(db *d, const char *code, sec_ctx *c, xerr *e) {
 
 /* 明月村's fence as drawn on the map: an irregular octagon around its
 ** households; the others a circle around theirs. */
+/* The village's fence, drawn by the admin: an octagon for the first, a circle elsewhere. */
 static int add_fence(db *d, const audit_ctx *ctx, int64_t admin, const sec_ctx *c, int polygon, xerr *e) {
-    char text[512] = "";
+    static const double R[8] = {1.0, 0.85, 1.1, 0.9, 1.05, 0.8, 1.15, 0.95};
+    audit_ctx as_admin = *ctx;
+    as_admin.actor_id = admin;
+    duty_fence f = {.center = {c->lat, c->lon}, .radius_m = CIRCLE_RADIUS_M};
+    char *text = NULL;
     if (polygon) {
-        static const double R[8] = {1.0, 0.85, 1.1, 0.9, 1.05, 0.8, 1.15, 0.95};
-        size_t n = 0;
-        n += (size_t)snprintf(text + n, sizeof text - n, "[");
-        for (int i = 0; i < 8; i++) {
-            double a = i * M_PI / 4;
-            n += (size_t)snprintf(text + n, sizeof text - n, "%s[%.6f,%.6f]", i ? "," : "",
-                                  c->lat + 0.009 * R[i] * sin(a), c->lon + 0.010 * R[i] * cos(a));
-        }
-        snprintf(text + n, sizeof text - n, "]");
+        json_t *ring = json_array();
+        for (int i = 0; i < 8; i++)
+            json_array_append_new(ring, json_pack("[f, f]", c->lat + 0.009 * R[i] * sin(i * M_PI / 4),
+                                                  c->lon + 0.010 * R[i] * cos(i * M_PI / 4)));
+        f.polygon = text = json_dumps(ring, JSON_COMPACT);
+        json_decref(ring);
     }
-    db_stmt *st = db_prepare(d, "INSERT INTO geofence (org_id, kind, polygon, center_lat, center_lon, radius_m,"
-                                " updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", e);
-    if (!st) return -1;
-    db_bind_int(st, 1, c->village);
-    db_bind_text(st, 2, polygon ? "polygon" : "circle");
-    db_bind_text(st, 3, polygon ? text : NULL);
-    if (polygon) {
-        for (int i = 4; i <= 6; i++) db_bind_null(st, i);
-    } else {
-        db_bind_double(st, 4, c->lat);
-        db_bind_double(st, 5, c->lon);
-        db_bind_double(st, 6, CIRCLE_RADIUS_M);
-    }
-    db_bind_int(st, 7, admin);
-    db_bind_int(st, 8, ctx->now);
-    if (run(st, e)) return -1;
-    json_t *after = json_pack("{s:s}", "kind", polygon ? "polygon" : "circle");
-    int rc = audit_append_id(d, ctx, "duty.geofence.create", "geofence", c->village, NULL, after, e);
+    json_t *after = duty_fence_put(d, &as_admin, c->village, &f, e);
+    int rc = after ? 0 : -1;
+    free(text);
     json_decref(after);
     return rc;
 }
 
+/* Each year's exception days of CALENDAR, as an administrator enters them. */
 static int add_calendar(db *d, const audit_ctx *ctx, xerr *e) {
-    for (size_t i = 0; i < N(CALENDAR); i++) {
-        db_stmt *st = db_prepare(d, "INSERT INTO duty_holiday (day, working, name) VALUES ($1, $2, $3)", e);
-        if (!st) return -1;
-        db_bind_text(st, 1, CALENDAR[i].day);
-        db_bind_int(st, 2, CALENDAR[i].working);
-        db_bind_text(st, 3, CALENDAR[i].name);
-        if (run(st, e)) return -1;
+    for (int year = 2026; year <= 2027; year++) {
+        json_t *days = json_array();
+        for (size_t i = 0; i < N(CALENDAR); i++)
+            if (atoi(CALENDAR[i].day) == year)
+                json_array_append_new(days, json_pack("{s:s, s:b, s:s}", "day", CALENDAR[i].day, "working",
+                                                      CALENDAR[i].working, "name", CALENDAR[i].name));
+        int rc = duty_calendar_put(d, ctx, year, days, e);
+        json_decref(days);
+        if (rc) return -1;
     }
-    json_t *after = json_pack("{s:I}", "days", (json_int_t)N(CALENDAR));
-    int rc = audit_append(d, ctx, "duty.calendar.put", "duty_calendar", "2026-2027", NULL, after, e);
-    json_decref(after);
-    return rc;
+    return 0;
 }
 
 /* Approved leave for user_id over [from, to], decided by admin. */

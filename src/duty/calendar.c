@@ -257,3 +257,32 @@ int duty_excused(db *d, int64_t user_id, const char *day, xerr *e) {
     db_done(st);
     return rc < 0 ? -1 : rc;
 }
+
+int duty_calendar_put(db *d, const audit_ctx *ctx, int year, json_t *days, xerr *e) {
+    char from[16], to[16], entity[16];
+    snprintf(from, sizeof from, "%04d-01-01", year);
+    snprintf(to, sizeof to, "%04d-12-31", year);
+    snprintf(entity, sizeof entity, "%04d", year);
+    db_stmt *st = db_prepare(d, "DELETE FROM duty_holiday WHERE day >= $1 AND day <= $2", e);
+    if (!st) return -1;
+    db_bind_text(st, 1, from);
+    db_bind_text(st, 2, to);
+    int rc = db_step(st, e);
+    db_done(st);
+    size_t i;
+    json_t *x;
+    json_array_foreach(days, i, x) {
+        if (rc < 0 || !(st = db_prepare(d, "INSERT INTO duty_holiday (day, working, name) VALUES ($1, $2, $3)", e)))
+            return -1;
+        db_bind_text(st, 1, json_string_value(json_object_get(x, "day")));
+        db_bind_int(st, 2, json_is_true(json_object_get(x, "working")));
+        db_bind_text(st, 3, json_string_value(json_object_get(x, "name")));
+        rc = db_step(st, e);
+        db_done(st);
+    }
+    if (rc < 0) return -1;
+    json_t *after = json_pack("{s:O}", "days", days);
+    rc = audit_append(d, ctx, "duty.calendar.put", "duty_calendar", entity, NULL, after, e);
+    json_decref(after);
+    return rc;
+}

@@ -1,6 +1,6 @@
 /*
 ** checkin.c: storing one position report of a secretary with its flags (see
-** checkin.h), and the village geofence test.
+** checkin.h).
 **
 ** Check-ins are NOT audit-logged: they are raw location data with a retention
 ** limit (duty_settings.retention_days, then purged by the duty job), and a
@@ -21,50 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- geofence ------------------------------------------------------------- */
-
-/* The vertices of a stored polygon (JSON [[lat,lon],...]); NULL when malformed. */
-static double (*polygon_ring(const char *text, size_t *n))[2] {
-    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-    size_t count = json_is_array(j) ? json_array_size(j) : 0;
-    double (*ring)[2] = count ? xcalloc(count, sizeof *ring) : NULL;
-    for (size_t i = 0; ring && i < count; i++) {
-        json_t *v = json_array_get(j, i);
-        json_t *la = json_array_get(v, 0), *lo = json_array_get(v, 1);
-        if (!json_is_number(la) || !json_is_number(lo)) {
-            free(ring);
-            ring = NULL;
-            break;
-        }
-        ring[i][0] = json_number_value(la);
-        ring[i][1] = json_number_value(lo);
-    }
-    json_decref(j);
-    *n = count;
-    return ring;
-}
-
-int geofence_contains(db *d, int64_t org_id, double lat, double lon, xerr *e) {
-    db_stmt *st = db_prepare(d,
-        "SELECT kind, polygon, center_lat, center_lon, radius_m FROM geofence WHERE org_id = $1", e);
-    if (!st) return -1;
-    db_bind_int(st, 1, org_id);
-    int rc = db_step(st, e);
-    int result = rc < 0 ? -1 : -2;
-    if (rc == 1 && !strcmp(db_col_text(st, 0), "circle")) {
-        double dist = geo_distance_m(db_col_double(st, 2), db_col_double(st, 3), lat, lon);
-        result = dist <= db_col_double(st, 4);
-    } else if (rc == 1) {
-        size_t n;
-        double (*ring)[2] = polygon_ring(db_col_text(st, 1), &n);
-        result = ring ? geo_in_polygon((const double (*)[2])ring, n, lat, lon)
-                      : xerr_set(e, 500, "db_error", "%s", "geofence");
-        free(ring);
-    }
-    db_done(st);
-    return result;
-}
 
 /* ---- reading back ---------------------------------------------------------- */
 
@@ -237,7 +193,7 @@ int64_t checkin_store(db *d, const duty_settings *s, int64_t user_id, const duty
     ** to when they were taken, not to when they arrived. */
     int clock_off = p->device_time && llabs(p->device_time - now) > s->clock_skew_s;
     c.at = p->device_time && !clock_off ? p->device_time : now;
-    c.inside = geofence_contains(d, c.org_id, p->lat, p->lon, e);
+    c.inside = duty_fence_contains(d, c.org_id, p->lat, p->lon, e);
     int fast = c.inside == -1 ? -1 : too_fast(d, s, user_id, p, c.at, e);
     if (fast < 0) goto done;
     if (c.inside == 0) flag(&flags, list, "outside");

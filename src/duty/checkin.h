@@ -43,8 +43,4 @@ json_t *checkin_row_json(db_stmt *st);
 /* Decrypt a stored position (checkin.pos) into lat and lon; -1 when it does not decrypt. */
 int checkin_pos_decode(const char *enc, double *lat, double *lon);
 
-/* Whether (lat, lon) lies inside the geofence of village org_id: 1, 0, or
-** -2 when the village has no fence; -1 on error. */
-int geofence_contains(db *d, int64_t org_id, double lat, double lon, xerr *e);
-
 #endif

@@ -4,6 +4,7 @@
 **   calendar.c  settings, local days, working days, windows, leave excuses
 **   secretary.c where a secretary serves
 **   device.c    registering a phone that reports positions
+**   fence.c     village geofences: reading, writing, the inside test
 **   checkin.c   storing a position report with its flags (the one way in)
 **   osmand.c    parsing the OsmAnd / Traccar Client protocols into a point
 **   spot.c      spot checks (约请): answers and deadlines
@@ -62,6 +63,10 @@ int duty_settings_save(db *d, const audit_ctx *ctx, const duty_settings *before,
 void duty_local_day(const duty_settings *s, int64_t t, char out[11]);
 /* Unix time of local midnight at the start of day "YYYY-MM-DD"; -1 when not a valid date. */
 int64_t duty_day_start(const duty_settings *s, const char *day);
+/* Replace year's exception days with days, a checked JSON array of {day
+** (in year), working, name}, audited as duty.calendar.put; inside the caller's
+** transaction. */
+int duty_calendar_put(db *d, const audit_ctx *ctx, int year, json_t *days, xerr *e);
 /* Whether day is a working day (weekly pattern, then duty_holiday); -1 on error. */
 int duty_is_working(db *d, const duty_settings *s, const char *day, xerr *e);
 /* Whether user_id has approved leave or an approved trip covering day; -1 on error. */
@@ -79,5 +84,26 @@ int duty_secretary_village(db *d, int64_t user_id, int enabled_only, int64_t *or
 ** transaction. The new id, or -1 (409 "conflict" naming identifier when taken). */
 int64_t duty_device_add(db *d, const audit_ctx *ctx, int64_t user_id, const char *ident, const char *label,
                         xerr *e);
+
+/* fence.c */
+/* A fence to store: polygon (JSON text [[lat,lon],...], checked: 3+ points,
+** simple, no closing point) or, when polygon is NULL, a circle. */
+typedef struct duty_fence {
+    const char *polygon;
+    double center[2];            /* lat, lon */
+    double radius_m;
+} duty_fence;
+/* The fence of village org_id as JSON: {org_id, kind, polygon | center and
+** radius_m, updated_by, updated_at}; NULL with 404 not_found when it has none. */
+json_t *duty_fence_json(db *d, int64_t org_id, xerr *e);
+/* Create or replace the fence of village org_id (the caller checked it is a
+** village), by ctx's actor, audited with before and after, inside the caller's
+** transaction. The new fence as JSON (new reference), NULL on error. */
+json_t *duty_fence_put(db *d, const audit_ctx *ctx, int64_t org_id, const duty_fence *f, xerr *e);
+/* Remove the fence of org_id, audited; -1 (404 when none) on error. */
+int duty_fence_delete(db *d, const audit_ctx *ctx, int64_t org_id, xerr *e);
+/* Whether (lat, lon) lies inside the fence of village org_id: 1, 0, or -2
+** when the village has no fence; -1 on error. */
+int duty_fence_contains(db *d, int64_t org_id, double lat, double lon, xerr *e);
 
 #endif
