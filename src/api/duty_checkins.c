@@ -127,20 +127,24 @@ static int list_filters(req *r, const duty_settings *s, where *w, char lo[256], 
     return 0;
 }
 
-/* Add "photos":[{id,url}] to each check-in of items (ids between lo and hi). */
-static int attach_photos(req *r, json_t *items, int64_t lo, int64_t hi) {
+static json_t *id_json(int64_t id) { return json_integer((json_int_t)id); }
+
+/* Add key:[...] to each check-in of items: one value, made by make() from
+** column 0, per row of sql, whose column 1 is a check-in id and which takes
+** the range of the page's ids as $1 and $2. */
+static int attach(req *r, json_t *items, int64_t lo, int64_t hi, const char *key, const char *sql,
+                  json_t *(*make)(int64_t)) {
     size_t i;
     json_t *v;
-    json_array_foreach(items, i, v) json_object_set_new(v, "photos", json_array());
-    db_stmt *st = db_prepare(r->db,
-        "SELECT id, checkin_id FROM checkin_photo WHERE checkin_id >= $1 AND checkin_id <= $2 ORDER BY id", &r->err);
+    json_array_foreach(items, i, v) json_object_set_new(v, key, json_array());
+    db_stmt *st = db_prepare(r->db, sql, &r->err);
     if (!st) return -1;
     db_bind_int(st, 1, lo);
     db_bind_int(st, 2, hi);
     int rc;
     while ((rc = db_step(st, &r->err)) == 1)
         json_array_foreach(items, i, v) if (json_integer_value(json_object_get(v, "id")) == db_col_int(st, 1))
-            json_array_append_new(json_object_get(v, "photos"), photo_ref(db_col_int(st, 0)));
+            json_array_append_new(json_object_get(v, key), make(db_col_int(st, 0)));
     db_done(st);
     return rc < 0 ? -1 : 0;
 }
@@ -150,7 +154,7 @@ static json_t *checkin_row(db_stmt *st, const void *ctx) {
     return checkin_row_json(st);
 }
 
-/* A page of check-ins with their photos. */
+/* A page of check-ins with their photos and the spot checks they answered. */
 static json_t *page_checkins(req *r, const where *w, int64_t page, int64_t per_page) {
     json_t *items = api_page(r, CHECKIN_SELECT, w, "c.at DESC, c.id DESC", page, per_page, checkin_row, NULL);
     if (!items) return NULL;
@@ -162,7 +166,11 @@ static json_t *page_checkins(req *r, const where *w, int64_t page, int64_t per_p
         lo = id < lo ? id : lo;
         hi = id > hi ? id : hi;
     }
-    if (attach_photos(r, items, lo, hi)) {
+    /* Photos as {id, url}; the spot checks each check-in answered, as ids. */
+    if (attach(r, items, lo, hi, "photos", "SELECT id, checkin_id FROM checkin_photo"
+               " WHERE checkin_id >= $1 AND checkin_id <= $2 ORDER BY id", photo_ref) ||
+        attach(r, items, lo, hi, "spot_checks", "SELECT id, checkin_id FROM spot_check"
+               " WHERE checkin_id >= $1 AND checkin_id <= $2 ORDER BY id", id_json)) {
         json_decref(items);
         return NULL;
     }

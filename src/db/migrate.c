@@ -399,11 +399,13 @@ static const migration MIGRATIONS[] = {
     /* One open spot check per secretary, held by the database: two supervisors
     ** asking at once could both pass the handler's check on PostgreSQL. A pair
     ** left by that race before this version keeps its older check open. And
-    ** the note a supervisor gives when deciding an inquiry. */
+    ** the note a supervisor gives when deciding an inquiry. Check-in lists show
+    ** the spot checks each check-in answered. */
     {6, "duty_fixes",
      "UPDATE spot_check SET status = 'cancelled' WHERE status = 'open' AND EXISTS (SELECT 1 FROM spot_check o"
      "  WHERE o.user_id = spot_check.user_id AND o.status = 'open' AND o.id < spot_check.id);"
      "CREATE UNIQUE INDEX spot_check_one_open ON spot_check(user_id) WHERE status = 'open';"
+     "CREATE INDEX spot_check_checkin ON spot_check(checkin_id);"
      "ALTER TABLE inquiry ADD COLUMN decision_note TEXT;",
      NULL, NULL},
 };

@@ -196,7 +196,14 @@ test('answered in time inside the fence: ok, with the check-in and its time', as
   assert.ok(got.answered_at >= s.requested_at + 120 && got.answered_at <= got.deadline_at, JSON.stringify(got));
   assert.equal(inquiries(s.id), 0);
   // Already answered: the next check-in answers nothing.
-  assert.deepEqual((await checkin(sec, INSIDE)).spot_checks, []);
+  const next = await checkin(sec, INSIDE);
+  assert.deepEqual(next.spot_checks, []);
+  // The check-in lists say which spot check each check-in answered (the secretary's, the supervisor's).
+  for (const who of [sec, official]) {
+    const items = expectOk(await who.get(`/api/v1/duty/checkins?user_id=${T.sec}&per_page=50`), 200).items;
+    assert.deepEqual(items.find((x) => x.id === c.id).spot_checks, [s.id]);
+    assert.deepEqual(items.find((x) => x.id === next.id).spot_checks, []);
+  }
 });
 
 test('answered in time but outside the fence: outside, and an inquiry opens', async () => {

@@ -168,6 +168,9 @@ test('secretary checks in inside the fence; a spot check shows up live and the n
     const answered = all.find((x) => x.id === spot);
     assert.equal(answered && answered.status, 'ok', JSON.stringify(answered));
     assert.equal(await page.evaluate(() => window.__noReload), 1, 'no reload');
+    // The list of today's check-ins marks the one that answered it.
+    const answeredBy = page.locator(`[data-testid=checkin-item][data-id="${answered.checkin_id}"]`);
+    await answeredBy.getByText('已回应 1 次督查约请').waitFor();
     await shot(page, '04-answered');
 
     // English.
