@@ -430,51 +430,16 @@ static int decided(req *r, const duty_table *t, const char *action, const char *
 
 /* ---- leave and trips ----------------------------------------------------------------------- */
 
-#define LEAVE_MAX_DAYS 60
-
 int h_duty_leave_create(req *r) {
     static const char *const KINDS[] = {"leave", "trip", NULL};
     const char *kind, *start, *end, *reason;
-    int64_t a, b;
     if (jx_enum(r->json, "kind", JX_REQUIRED, KINDS, &kind, &r->err) < 0 ||
         jx_str(r->json, "start_day", JX_REQUIRED, 10, &start, &r->err) < 0 ||
         jx_str(r->json, "end_day", JX_REQUIRED, 10, &end, &r->err) < 0 ||
-        jx_str(r->json, "reason", JX_REQUIRED, 500, &reason, &r->err) < 0)
+        jx_str(r->json, "reason", JX_REQUIRED, 500, &reason, &r->err) < 0 || api_begin(r))
         return -1;
-    if (date_to_days(start, &a)) return fail(r, 400, "invalid_value", "start_day");
-    if (date_to_days(end, &b)) return fail(r, 400, "invalid_value", "end_day");
-    if (b < a) return fail(r, 400, "duty_leave_order", "end_day");
-    if (b - a + 1 > LEAVE_MAX_DAYS) return fail(r, 400, "duty_leave_too_long", "60");
-    if (api_begin(r)) return -1;
-    db_stmt *st = db_prepare(r->db, "SELECT id FROM duty_leave WHERE user_id = $1 AND status IN ('pending', 'approved')"
-                                    " AND start_day <= $3 AND end_day >= $2 ORDER BY id LIMIT 1", &r->err);
-    if (!st) return -1;
-    db_bind_int(st, 1, r->who.user_id);
-    db_bind_text(st, 2, start);
-    db_bind_text(st, 3, end);
-    int rc = db_step(st, &r->err);
-    int64_t other = rc == 1 ? db_col_int(st, 0) : 0;
-    db_done(st);
-    if (rc < 0) return -1;
-    if (other) {
-        char detail[24];
-        snprintf(detail, sizeof detail, "%lld", (long long)other);
-        return fail(r, 409, "duty_leave_overlap", detail);
-    }
-    st = db_prepare(r->db, "INSERT INTO duty_leave (user_id, kind, start_day, end_day, reason, status, created_at)"
-                           " VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id", &r->err);
-    if (!st) return -1;
-    db_bind_int(st, 1, r->who.user_id);
-    db_bind_text(st, 2, kind);
-    db_bind_text(st, 3, start);
-    db_bind_text(st, 4, end);
-    db_bind_text(st, 5, reason);
-    db_bind_int(st, 6, r->now);
-    rc = db_step(st, &r->err);
-    int64_t id = rc == 1 ? db_col_int(st, 0) : 0;
-    db_done(st);
-    if (rc != 1) return rc < 0 ? -1 : fail(r, 500, "db_error", "leave");
-    json_t *row = record_json(r, &LEAVES, id, "leave");
+    int64_t id = duty_leave_file(r->db, r->who.user_id, kind, start, end, reason, r->now, &r->err);
+    json_t *row = id < 0 ? NULL : record_json(r, &LEAVES, id, "leave");
     audit_ctx ctx = api_ctx(r);
     if (!row || audit_append_id(r->db, &ctx, "duty.leave.create", "duty_leave", id, NULL, row, &r->err)) {
         json_decref(row);
@@ -501,23 +466,6 @@ int h_duty_leave_cancel(req *r) {
     return 0;
 }
 
-/* Approved leave excuses days already evaluated: their missed windows and
-** absent days become excused, and open inquiries about them are accepted. */
-static json_t *excuse_evaluated(req *r, json_t *leave) {
-    int64_t user = json_integer_value(json_object_get(leave, "user_id"));
-    const char *a = json_string_value(json_object_get(leave, "start_day"));
-    const char *b = json_string_value(json_object_get(leave, "end_day"));
-    arg args[] = {ARG_I(user), ARG_S(a), ARG_S(b), ARG_I(r->who.user_id), ARG_I(r->now)};
-    int64_t w = run(r, "UPDATE duty_window SET status = 'excused' WHERE user_id = $1 AND day >= $2 AND day <= $3"
-                       " AND status = 'missed'", args, 3);
-    int64_t d = w < 0 ? -1 : run(r, "UPDATE duty_day SET status = 'excused' WHERE user_id = $1 AND day >= $2"
-                                    " AND day <= $3 AND status = 'absent'", args, 3);
-    int64_t q = d < 0 ? -1 : run(r, "UPDATE inquiry SET status = 'accepted', decided_by = $4, decided_at = $5"
-                                    " WHERE user_id = $1 AND day >= $2 AND day <= $3 AND status = 'open'", args, 5);
-    if (q < 0) return NULL;
-    return json_pack("{s:I, s:I, s:I}", "windows", (json_int_t)w, "days", (json_int_t)d, "inquiries", (json_int_t)q);
-}
-
 int h_duty_leave_decide(req *r) {
     int approve;
     const char *note = "";
@@ -525,11 +473,11 @@ int h_duty_leave_decide(req *r) {
         jx_text(r->json, "note", JX_OPTIONAL, 500, &note, &r->err) < 0 || api_begin(r))
         return -1;
     json_t *before = load_for_decision(r, &LEAVES, "leave", "pending"), *excused = NULL;
-    arg args[] = {ARG_S(approve ? "approved" : "rejected"), ARG_I(r->who.user_id), ARG_I(r->now), ARG_S(note),
-                  ARG_I(req_id(r, 0))};
-    if (!before || run(r, "UPDATE duty_leave SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4"
-                          " WHERE id = $5", args, 5) < 0 ||
-        (approve && !(excused = excuse_evaluated(r, before)))) {
+    audit_ctx ctx = api_ctx(r);
+    duty_leave l = {req_id(r, 0), json_integer_value(json_object_get(before, "user_id")),
+                    json_string_value(json_object_get(before, "start_day")),
+                    json_string_value(json_object_get(before, "end_day"))};
+    if (!before || duty_leave_decide(r->db, &ctx, &l, approve, note, &excused, &r->err)) {
         json_decref(before);
         return -1;
     }

@@ -156,26 +156,23 @@ static int add_calendar(db *d, const audit_ctx *ctx, xerr *e) {
     return 0;
 }
 
-/* Approved leave for user_id over [from, to], decided by admin. */
+/* Leave for user_id over [from, to], filed by them and approved by admin, each step audited. */
 static int add_leave(db *d, const audit_ctx *ctx, int64_t admin, int64_t user_id, const char *from, const char *to,
                      xerr *e) {
-    db_stmt *st = db_prepare(d, "INSERT INTO duty_leave (user_id, kind, start_day, end_day, reason, status,"
-                                " decided_by, decided_at, decision_note, created_at) VALUES ($1, 'leave', $2, $3,"
-                                " '家中老人住院，回乡照料', 'approved', $4, $5, '同意', $5) RETURNING id", e);
-    if (!st) return -1;
-    db_bind_int(st, 1, user_id);
-    db_bind_text(st, 2, from);
-    db_bind_text(st, 3, to);
-    db_bind_int(st, 4, admin);
-    db_bind_int(st, 5, ctx->now);
-    int rc = db_step(st, e);
-    int64_t id = rc == 1 ? db_col_int(st, 0) : -1;
-    db_done(st);
-    if (id < 0) return -1;
-    json_t *after = json_pack("{s:I, s:s, s:s, s:s}", "user_id", (json_int_t)user_id, "start_day", from, "end_day",
-                              to, "status", "approved");
-    rc = audit_append_id(d, ctx, "duty.leave.create", "duty_leave", id, NULL, after, e);
-    json_decref(after);
+    audit_ctx by_secretary = *ctx, by_admin = *ctx;
+    by_secretary.actor_id = user_id;
+    by_admin.actor_id = admin;
+    duty_leave l = {duty_leave_file(d, user_id, "leave", from, to, "家中老人住院，回乡照料", ctx->now, e), user_id, from, to};
+    json_t *excused = NULL, *filed = json_pack("{s:I, s:s, s:s, s:s}", "user_id", (json_int_t)user_id, "start_day",
+                                               from, "end_day", to, "status", "pending");
+    json_t *approved = json_deep_copy(filed);
+    json_object_set_new(approved, "status", json_string("approved"));
+    int rc = l.id < 0 || audit_append_id(d, &by_secretary, "duty.leave.create", "duty_leave", l.id, NULL, filed, e) ||
+             duty_leave_decide(d, &by_admin, &l, 1, "同意", &excused, e) ||
+             audit_append_id(d, &by_admin, "duty.leave.approve", "duty_leave", l.id, filed, approved, e) ? -1 : 0;
+    json_decref(filed);
+    json_decref(approved);
+    json_decref(excused);
     return rc;
 }
 

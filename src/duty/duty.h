@@ -5,6 +5,7 @@
 **   secretary.c where a secretary serves
 **   device.c    registering a phone that reports positions
 **   fence.c     village geofences: reading, writing, the inside test
+**   leave.c     leave and official trips: filing and deciding
 **   checkin.c   storing a position report with its flags (the one way in)
 **   osmand.c    parsing the OsmAnd / Traccar Client protocols into a point
 **   spot.c      spot checks (约请): answers and deadlines
@@ -105,5 +106,27 @@ int duty_fence_delete(db *d, const audit_ctx *ctx, int64_t org_id, xerr *e);
 /* Whether (lat, lon) lies inside the fence of village org_id: 1, 0, or -2
 ** when the village has no fence; -1 on error. */
 int duty_fence_contains(db *d, int64_t org_id, double lat, double lon, xerr *e);
+
+/* leave.c */
+#define DUTY_LEAVE_MAX_DAYS 60
+/* A request as duty_leave_decide() needs it. */
+typedef struct duty_leave {
+    int64_t id, user_id;
+    const char *start, *end;     /* YYYY-MM-DD */
+} duty_leave;
+/* File leave or a trip (kind "leave" or "trip", checked) for user_id over
+** [start, end], pending: 400 for bad or reversed days or more than
+** DUTY_LEAVE_MAX_DAYS, 409 duty_leave_overlap naming the pending or approved
+** request it overlaps. The new id, -1 on error. Not audited: the caller
+** audits the record as it shows it. */
+int64_t duty_leave_file(db *d, int64_t user_id, const char *kind, const char *start, const char *end,
+                        const char *reason, int64_t now, xerr *e);
+/* Approve or reject pending request l (the caller checked it is pending) by
+** ctx's actor with note (may be NULL). Approval excuses the days already
+** evaluated: missed windows and absent days become excused, open inquiries
+** accepted; *excused gets their counts {windows, days, inquiries} (NULL on
+** rejection). Not audited. */
+int duty_leave_decide(db *d, const audit_ctx *ctx, const duty_leave *l, int approve, const char *note,
+                      json_t **excused, xerr *e);
 
 #endif
