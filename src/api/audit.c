@@ -1,5 +1,6 @@
 /* audit.c: browsing and exporting the audit log (read-only: no route changes it). */
 #include "api/api.h"
+#include "db/db_json.h"
 
 #include <string.h>
 
@@ -37,19 +38,14 @@ static void bind_filters(db_stmt *st, const filters *f) {
     db_bind_int(st, 6, f->to);
 }
 
-static json_t *json_or_null(const char *text) {
-    json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-    return v ? v : json_null();
-}
-
 static json_t *row_json(db_stmt *st) {
     json_t *j = json_pack("{s:I, s:I, s:s?, s:s?, s:s, s:s?, s:s?}", "seq", (json_int_t)db_col_int(st, 0),
                           "ts", (json_int_t)db_col_int(st, 1), "actor_login", db_col_text(st, 3),
                           "ip", db_col_text(st, 4), "action", db_col_text(st, 5),
                           "entity", db_col_text(st, 6), "entity_id", db_col_text(st, 7));
-    json_object_set_new(j, "actor_id", db_col_isnull(st, 2) ? json_null() : json_integer(db_col_int(st, 2)));
-    json_object_set_new(j, "before", json_or_null(db_col_text(st, 8)));
-    json_object_set_new(j, "after", json_or_null(db_col_text(st, 9)));
+    json_object_set_new(j, "actor_id", db_col_json(st, 2, 'i'));
+    json_object_set_new(j, "before", db_col_json(st, 8, 'j'));
+    json_object_set_new(j, "after", db_col_json(st, 9, 'j'));
     return j;
 }
 

@@ -6,6 +6,7 @@
 ** is duty/checkin.c; parsing the device protocols is duty/osmand.c.
 */
 #include "api/api.h"
+#include "db/db_json.h"
 #include "core/crypto.h"
 #include "core/jsonx.h"
 #include "duty/checkin.h"
@@ -250,15 +251,11 @@ int h_duty_checkin_photo_get(req *r) {
 #define DEVICE_SELECT \
     "SELECT id, label, ident_hint, created_at, last_seen_at, revoked_at FROM duty_device"
 
-static json_t *int_or_null(db_stmt *st, int col) {
-    return db_col_isnull(st, col) ? json_null() : json_integer(db_col_int(st, col));
-}
-
 static json_t *device_json(db_stmt *st) {
     json_t *j = json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)db_col_int(st, 0), "label", db_col_text(st, 1),
                           "hint", db_col_text(st, 2), "created_at", (json_int_t)db_col_int(st, 3));
-    json_object_set_new(j, "last_seen_at", int_or_null(st, 4));
-    json_object_set_new(j, "revoked_at", int_or_null(st, 5));
+    json_object_set_new(j, "last_seen_at", db_col_json(st, 4, 'i'));
+    json_object_set_new(j, "revoked_at", db_col_json(st, 5, 'i'));
     return j;
 }
 

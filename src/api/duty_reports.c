@@ -11,6 +11,7 @@
 ** of queries does not grow with the number of check-ins.
 */
 #include "api/api.h"
+#include "db/db_json.h"
 #include "duty/checkin.h"
 #include "duty/duty.h"
 #include "io/table_out.h"
@@ -309,14 +310,6 @@ static json_t *flags_json(const char *flags) {
     return a;
 }
 
-static json_t *real_or_null(db_stmt *st, int col) {
-    return db_col_isnull(st, col) ? json_null() : json_real(db_col_double(st, col));
-}
-
-static json_t *bool_or_null(db_stmt *st, int col) {
-    return db_col_isnull(st, col) ? json_null() : json_boolean(db_col_int(st, col) != 0);
-}
-
 #define LEDGER_CHECKINS \
     "SELECT c.id, c.user_id, c.at, c.pos, c.accuracy, c.inside, c.flags, c.source, c.note," \
     " CASE WHEN EXISTS (SELECT 1 FROM checkin_photo p WHERE p.checkin_id = c.id) THEN 1 ELSE 0 END" \
@@ -328,8 +321,8 @@ static json_t *checkin_json(db_stmt *st) {
     if (checkin_pos_decode(db_col_text(st, 3), &lat, &lon)) return NULL;
     const char *note = db_col_text(st, 8);
     return json_pack("{s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:s, s:s?, s:b}", "id", (json_int_t)db_col_int(st, 0),
-                     "at", (json_int_t)db_col_int(st, 2), "lat", lat, "lon", lon, "accuracy", real_or_null(st, 4),
-                     "inside", bool_or_null(st, 5), "flags", flags_json(db_col_text(st, 6)), "source",
+                     "at", (json_int_t)db_col_int(st, 2), "lat", lat, "lon", lon, "accuracy", db_col_json(st, 4, 'r'),
+                     "inside", db_col_json(st, 5, 'b'), "flags", flags_json(db_col_text(st, 6)), "source",
                      db_col_text(st, 7), "note", note, "has_photo", (int)db_col_int(st, 9));
 }
 
@@ -362,7 +355,7 @@ static int fill_windows(req *r, const ledger *L, page *p) {
     while ((rc = db_step(st, &r->err)) == 1) {
         int k = page_find(p, ledger_day_index(L, db_col_text(st, 1)), secs_find(&L->secs, db_col_int(st, 0)));
         if (k < 0) continue;
-        json_t *ci = db_col_isnull(st, 6) ? json_null() : json_integer(db_col_int(st, 6));
+        json_t *ci = db_col_json(st, 6, 'i');
         json_array_append_new(json_object_get(p->items[k], "windows"),
                               json_pack("{s:I, s:I, s:I, s:s, s:o}", "idx", (json_int_t)db_col_int(st, 2), "start",
                                         (json_int_t)db_col_int(st, 3), "end", (json_int_t)db_col_int(st, 4),
@@ -627,7 +620,7 @@ static int today_last(req *r, today *T) {
         if (checkin_pos_decode(db_col_text(st, 2), &lat, &lon)) continue;
         json_object_set_new(T->objs[j], "last",
                             json_pack("{s:I, s:f, s:f, s:o, s:o}", "at", (json_int_t)db_col_int(st, 1), "lat", lat,
-                                      "lon", lon, "inside", bool_or_null(st, 3), "flags",
+                                      "lon", lon, "inside", db_col_json(st, 3, 'b'), "flags",
                                       flags_json(db_col_text(st, 4))));
     }
     db_done(st);
@@ -750,10 +743,6 @@ static int today_open_spot_checks(req *r, const today *T, json_t *out) {
     return rc < 0 ? -1 : 0;
 }
 
-static json_t *int_or_null(db_stmt *st, int col) {
-    return db_col_isnull(st, col) ? json_null() : json_integer(db_col_int(st, col));
-}
-
 static int today_open_inquiries(req *r, const today *T, json_t *out) {
     db_stmt *st = db_prepare(r->db,
                              "SELECT i.id, i.user_id, i.kind, i.day, i.window_idx, i.spot_check_id, i.opened_at,"
@@ -766,7 +755,7 @@ static int today_open_inquiries(req *r, const today *T, json_t *out) {
         json_array_append_new(out, json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:I, s:b}", "id",
                                              (json_int_t)db_col_int(st, 0), "user_id", (json_int_t)db_col_int(st, 1),
                                              "kind", db_col_text(st, 2), "day", db_col_text(st, 3), "window_idx",
-                                             int_or_null(st, 4), "spot_check_id", int_or_null(st, 5), "opened_at",
+                                             db_col_json(st, 4, 'i'), "spot_check_id", db_col_json(st, 5, 'i'), "opened_at",
                                              (json_int_t)db_col_int(st, 6), "call_made", (int)db_col_int(st, 7)));
     db_done(st);
     return rc < 0 ? -1 : 0;

@@ -6,6 +6,7 @@
 ** subtree, and a secretary sees only their own records.
 */
 #include "api/api.h"
+#include "db/db_json.h"
 #include "core/date.h"
 #include "core/geo.h"
 #include "core/jsonx.h"
@@ -211,20 +212,10 @@ int h_duty_evaluate(req *r) {
 
 /* ---- lists: leave, inquiries, sanctions -------------------------------------------------- */
 
-/* Columns of a list row: one type letter per selected column (i integer, s text,
-** b boolean, j JSON text), NULL kept as null. */
+/* Columns of a list row: one db_col_json() type letter per selected column. */
 static json_t *row_json(db_stmt *st, const char *types) {
     json_t *o = json_object();
-    for (int c = 0; types[c]; c++) {
-        const char *name = db_col_name(st, c);
-        json_t *v;
-        if (db_col_isnull(st, c)) v = json_null();
-        else if (types[c] == 'i') v = json_integer(db_col_int(st, c));
-        else if (types[c] == 'b') v = json_boolean(db_col_int(st, c));
-        else if (types[c] == 'j') v = json_loads(db_col_text(st, c), 0, NULL);
-        else v = json_string(db_col_text(st, c));
-        json_object_set_new(o, name, v ? v : json_null());
-    }
+    for (int c = 0; types[c]; c++) json_object_set_new(o, db_col_name(st, c), db_col_json(st, c, types[c]));
     return o;
 }
 

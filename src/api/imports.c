@@ -12,6 +12,7 @@
 ** (import_jobs_recover() at start-up, and again when somebody asks for it).
 */
 #include "api/api.h"
+#include "db/db_json.h"
 #include "core/clock.h"
 #include "http/errors.h"
 #include "io/csv.h"
@@ -440,7 +441,7 @@ static json_t *job_json(req *r, db_stmt *st) {
                           db_col_text(st, 2), "format", db_col_text(st, 3), "status", db_col_text(st, 4),
                           "created_at", (json_int_t)db_col_int(st, 14));
     for (int i = 0; i < 8; i++) json_object_set_new(j, NUM[i], json_integer(db_col_int(st, 6 + i)));
-    json_object_set_new(j, "finished_at", db_col_isnull(st, 15) ? json_null() : json_integer(db_col_int(st, 15)));
+    json_object_set_new(j, "finished_at", db_col_json(st, 15, 'i'));
     json_object_set_new(j, "error", db_col_isnull(st, 5) ? json_null() : error_json(db_col_text(st, 5), r->lang));
     char path[64];
     snprintf(path, sizeof path, "/api/v1/imports/%lld/report.csv", (long long)db_col_int(st, 0));

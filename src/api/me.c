@@ -3,6 +3,7 @@
 ** sessions, my API tokens and my two-factor sign-in.
 */
 #include "api/api.h"
+#include "db/db_json.h"
 #include "auth/password.h"
 #include "auth/session.h"
 #include "auth/totp.h"
@@ -102,7 +103,7 @@ int h_me_tokens(req *r) {
     while ((rc = db_step(st, &r->err)) == 1) {
         json_t *t = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)db_col_int(st, 0), "name",
                               db_col_text(st, 1), "created_at", (json_int_t)db_col_int(st, 2));
-        json_object_set_new(t, "last_used_at", db_col_isnull(st, 3) ? json_null() : json_integer(db_col_int(st, 3)));
+        json_object_set_new(t, "last_used_at", db_col_json(st, 3, 'i'));
         json_array_append_new(items, t);
     }
     db_done(st);

@@ -10,6 +10,7 @@
 ** written to a log.
 */
 #include "duty/checkin.h"
+#include "db/db_json.h"
 #include "core/crypto.h"
 #include "core/geo.h"
 #include "core/strbuf.h"
@@ -32,10 +33,6 @@ int checkin_pos_decode(const char *enc, double *lat, double *lon) {
     return ok ? 0 : -1;
 }
 
-static json_t *real_or_null(db_stmt *st, int col) {
-    return db_col_isnull(st, col) ? json_null() : json_real(db_col_double(st, col));
-}
-
 static json_t *flags_json(const char *list) {
     json_t *a = json_array();
     for (const char *p = list; p && *p;) {
@@ -54,14 +51,14 @@ json_t *checkin_row_json(db_stmt *st) {
                           "user_id", (json_int_t)db_col_int(st, 1), "org_id", (json_int_t)db_col_int(st, 2),
                           "source", db_col_text(st, 3), "received_at", (json_int_t)db_col_int(st, 12), "at",
                           (json_int_t)db_col_int(st, 13), "lat", lat, "lon", lon);
-    json_object_set_new(j, "device_id", db_col_isnull(st, 4) ? json_null() : json_integer(db_col_int(st, 4)));
-    json_object_set_new(j, "accuracy", real_or_null(st, 6));
-    json_object_set_new(j, "altitude", real_or_null(st, 7));
-    json_object_set_new(j, "speed", real_or_null(st, 8));
-    json_object_set_new(j, "bearing", real_or_null(st, 9));
-    json_object_set_new(j, "battery", real_or_null(st, 10));
+    json_object_set_new(j, "device_id", db_col_json(st, 4, 'i'));
+    json_object_set_new(j, "accuracy", db_col_json(st, 6, 'r'));
+    json_object_set_new(j, "altitude", db_col_json(st, 7, 'r'));
+    json_object_set_new(j, "speed", db_col_json(st, 8, 'r'));
+    json_object_set_new(j, "bearing", db_col_json(st, 9, 'r'));
+    json_object_set_new(j, "battery", db_col_json(st, 10, 'r'));
     json_object_set_new(j, "device_time", devtime ? json_integer(devtime) : json_null());
-    json_object_set_new(j, "inside", db_col_isnull(st, 14) ? json_null() : json_boolean(db_col_int(st, 14)));
+    json_object_set_new(j, "inside", db_col_json(st, 14, 'b'));
     json_object_set_new(j, "flags", flags_json(db_col_text(st, 15)));
     const char *note = db_col_text(st, 16);
     json_object_set_new(j, "note", note ? json_string(note) : json_null());

@@ -1,5 +1,6 @@
 /* spot.c: spot checks (约请): creating, cancelling, answers and deadlines (see spot.h). */
 #include "duty/spot.h"
+#include "db/db_json.h"
 #include "duty/duty.h"
 #include "duty/ladder.h"
 #include "http/http.h"
@@ -11,10 +12,6 @@
 #define SPOT_BY_ID "SELECT " SPOT_COLUMNS ", o.path FROM " SPOT_FROM " WHERE s.id = $1"
 #define MAX_ANSWERED 64
 
-static json_t *int_or_null(db_stmt *st, int col) {
-    return db_col_isnull(st, col) ? json_null() : json_integer((json_int_t)db_col_int(st, col));
-}
-
 json_t *spot_row_json(db_stmt *st) {
     json_t *o = json_pack("{s:I, s:I, s:s, s:I, s:s, s:I, s:s, s:I, s:I, s:s?, s:s}",
         "id", (json_int_t)db_col_int(st, 0), "user_id", (json_int_t)db_col_int(st, 1),
@@ -22,8 +19,8 @@ json_t *spot_row_json(db_stmt *st) {
         "requested_by", (json_int_t)db_col_int(st, 5), "requested_by_name", db_col_text(st, 6),
         "requested_at", (json_int_t)db_col_int(st, 7), "deadline_at", (json_int_t)db_col_int(st, 8),
         "note", db_col_text(st, 9), "status", db_col_text(st, 10));
-    json_object_set_new(o, "checkin_id", int_or_null(st, 11));
-    json_object_set_new(o, "answered_at", int_or_null(st, 12));
+    json_object_set_new(o, "checkin_id", db_col_json(st, 11, 'i'));
+    json_object_set_new(o, "answered_at", db_col_json(st, 12, 'i'));
     return o;
 }
 

@@ -4,6 +4,7 @@
 ** guarantees, incomes, help pairs and status history. Personal data is masked.
 */
 #include "model/household.h"
+#include "db/db_json.h"
 #include "core/clock.h"
 #include "core/date.h"
 
@@ -20,10 +21,6 @@ static int strings(db *d, const char *sql, int64_t id, json_t *arr, xerr *e) {
     while ((rc = db_step(st, e)) == 1) json_array_append_new(arr, json_string(db_col_text(st, 0)));
     db_done(st);
     return rc < 0 ? -1 : 0;
-}
-
-static json_t *num_or_null(db_stmt *st, int col) {
-    return db_col_isnull(st, col) ? json_null() : json_real(db_col_double(st, col));
 }
 
 /* Members count, last visit, next due, latest per-capita income. */
@@ -91,7 +88,7 @@ static json_t *summary(db *d, int64_t id, xerr *e) {
                       "id", (json_int_t)db_col_int(st, 0), "number", db_col_text(st, 1),
                       "org_id", (json_int_t)db_col_int(st, 2), "org_name", db_col_text(st, 3),
                       "village_name", db_col_text(st, 4), "head_name", db_col_text(st, 5),
-                      "address", db_col_text(st, 6), "lat", num_or_null(st, 7), "lon", num_or_null(st, 8),
+                      "address", db_col_text(st, 6), "lat", db_col_json(st, 7, 'r'), "lon", db_col_json(st, 8, 'r'),
                       "status", db_col_text(st, 9));
         created = db_col_int(st, 10);
         interval = db_col_int(st, 11);

@@ -1,5 +1,6 @@
 /* user.c: accounts (see user.h). */
 #include "model/user.h"
+#include "db/db_json.h"
 #include "auth/password.h"
 #include "core/crypto.h"
 #include "core/mask.h"
@@ -104,7 +105,7 @@ json_t *user_row_json(db_stmt *st) {
                           "created_at", (json_int_t)db_col_int(st, 9));
     const char *mask = db_col_text(st, 6);
     json_object_set_new(j, "phone", mask ? json_string(mask) : json_null());
-    json_object_set_new(j, "last_login_at", db_col_isnull(st, 10) ? json_null() : json_integer(db_col_int(st, 10)));
+    json_object_set_new(j, "last_login_at", db_col_json(st, 10, 'i'));
     return j;
 }
 

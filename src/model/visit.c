@@ -1,5 +1,6 @@
 /* visit.c: help pairs and follow-up visits (see visit.h). */
 #include "model/visit.h"
+#include "db/db_json.h"
 #include "core/geo.h"
 #include "core/strbuf.h"
 
@@ -131,19 +132,15 @@ int visit_record(db *d, const audit_ctx *ctx, const visit_in *in, int64_t *id_ou
     return rc;
 }
 
-static json_t *real_or_null(db_stmt *st, int col) {
-    return db_col_isnull(st, col) ? json_null() : json_real(db_col_double(st, col));
-}
-
 json_t *visit_row_json(db_stmt *st) {
     json_t *j = json_pack("{s:I, s:I, s:I, s:s, s:I, s:b, s:s}", "id", (json_int_t)db_col_int(st, 0),
                           "household_id", (json_int_t)db_col_int(st, 1), "cadre_id", (json_int_t)db_col_int(st, 2),
                           "cadre_name", db_col_text(st, 3), "visited_at", (json_int_t)db_col_int(st, 4),
                           "flagged", (int)db_col_int(st, 9), "notes", db_col_text(st, 10));
-    json_object_set_new(j, "lat", real_or_null(st, 5));
-    json_object_set_new(j, "lon", real_or_null(st, 6));
-    json_object_set_new(j, "accuracy", real_or_null(st, 7));
-    json_object_set_new(j, "distance_m", real_or_null(st, 8));
+    json_object_set_new(j, "lat", db_col_json(st, 5, 'r'));
+    json_object_set_new(j, "lon", db_col_json(st, 6, 'r'));
+    json_object_set_new(j, "accuracy", db_col_json(st, 7, 'r'));
+    json_object_set_new(j, "distance_m", db_col_json(st, 8, 'r'));
     return j;
 }
 

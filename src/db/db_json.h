@@ -1,0 +1,17 @@
+/*
+** db_json.h: columns of a result row (db.h) as JSON values, for the handlers
+** and models that answer with rows. One place decides how a NULL column and
+** each kind of value look in an answer.
+*/
+#ifndef XC_DB_JSON_H
+#define XC_DB_JSON_H
+
+#include <jansson.h>
+#include "db/db.h"
+
+/* Column col of st's current row as JSON (a new reference) of kind type:
+** 'i' integer, 'r' real, 'b' boolean, 's' text, 'j' JSON text (null when it
+** does not parse); null when the column is NULL. */
+json_t *db_col_json(db_stmt *st, int col, char type);
+
+#endif
