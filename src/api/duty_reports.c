@@ -730,9 +730,10 @@ static int today_open_spot_checks(req *r, const today *T, json_t *out) {
     db_stmt *st = db_prepare(r->db,
                              "SELECT s.id, s.user_id, s.requested_at, s.deadline_at, s.note FROM spot_check s"
                              " WHERE s.status = 'open' AND s.user_id IN (" SEC_IDS ")"
-                             " ORDER BY s.deadline_at, s.id LIMIT 500", &r->err);
+                             " ORDER BY s.deadline_at, s.id LIMIT $4", &r->err);
     if (!st) return -1;
     scope_bind(st, &T->sc);
+    db_bind_int(st, 4, TODAY_MAX_OPEN);
     int rc;
     while ((rc = db_step(st, &r->err)) == 1)
         json_array_append_new(out, json_pack("{s:I, s:I, s:I, s:I, s:s?}", "id", (json_int_t)db_col_int(st, 0),
@@ -747,9 +748,10 @@ static int today_open_inquiries(req *r, const today *T, json_t *out) {
     db_stmt *st = db_prepare(r->db,
                              "SELECT i.id, i.user_id, i.kind, i.day, i.window_idx, i.spot_check_id, i.opened_at,"
                              " i.call_made FROM inquiry i WHERE i.status = 'open' AND i.user_id IN (" SEC_IDS ")"
-                             " ORDER BY i.opened_at, i.id LIMIT 500", &r->err);
+                             " ORDER BY i.opened_at, i.id LIMIT $4", &r->err);
     if (!st) return -1;
     scope_bind(st, &T->sc);
+    db_bind_int(st, 4, TODAY_MAX_OPEN);
     int rc;
     while ((rc = db_step(st, &r->err)) == 1)
         json_array_append_new(out, json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:I, s:b}", "id",
