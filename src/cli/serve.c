@@ -46,12 +46,14 @@ int cmd_serve(int argc, char **argv) {
     int shared = db_kind_of(d) == DB_POSTGRES;
     db_close(d);   /* migrations done; each server thread opens its own connection */
     /* Processes sharing one PostgreSQL relay their live events to each other. */
-    channel *events = shared ? channel_start(db_url(), "xiangcun_events", sse_receive_msg, NULL, &e) : NULL;
-    if (shared && !events) {
-        fprintf(stderr, "xiangcun: %s\n", e.detail);
-        return 1;
+    channel *events = NULL;
+    if (shared) {
+        if (!(events = channel_start(db_url(), "xiangcun_events", sse_receive_msg, NULL, &e))) {
+            fprintf(stderr, "xiangcun: %s\n", e.detail);
+            return 1;
+        }
+        sse_set_relay(relay_event, events);
     }
-    if (shared) sse_set_relay(relay_event, events);
     /* The duty evaluation job (docs/DUTY.md) runs beside the server until it stops. */
     if (duty_job_start(&e)) {
         fprintf(stderr, "xiangcun: %s\n", e.detail);
