@@ -324,13 +324,11 @@ int h_duty_device_delete(req *r) {
     if (!st) return -1;
     db_bind_int(st, 1, r->now);
     db_bind_int(st, 2, id);
-    int rc = db_step(st, &r->err);
-    int64_t changed = rc < 0 ? 0 : db_changes(st);
-    db_done(st);
-    if (rc < 0) return -1;
+    int64_t changed = db_run(st, &r->err);
+    if (changed < 0) return -1;
     if (!changed) return fail(r, 404, "not_found", "device");
     json_t *after = json_pack("{s:I}", "device_id", (json_int_t)id);
-    rc = audit_append_id(r->db, &ctx, "duty.device.revoke", "user", r->who.user_id, NULL, after, &r->err);
+    int rc = audit_append_id(r->db, &ctx, "duty.device.revoke", "user", r->who.user_id, NULL, after, &r->err);
     json_decref(after);
     if (rc || api_commit(r)) return -1;
     reply_empty(r, 204);

@@ -397,10 +397,7 @@ static int64_t run(req *r, const char *sql, const arg *a, int n) {
         if (a[k].t == 'i') db_bind_int(st, k + 1, a[k].i);
         else db_bind_text(st, k + 1, a[k].s);
     }
-    int rc = db_step(st, &r->err);
-    int64_t changed = rc < 0 ? -1 : db_changes(st);
-    db_done(st);
-    return changed;
+    return db_run(st, &r->err);
 }
 
 /* Audit the change of record id (before/after of t) and answer with after plus extra (stolen, may be NULL). */

@@ -78,10 +78,8 @@ static int delete_mine(req *r, const char *sql, const char *action, const char *
     if (!st) return -1;
     db_bind_int(st, 1, id);
     db_bind_int(st, 2, r->who.user_id);
-    int rc = db_step(st, &r->err);
-    int64_t n = db_changes(st);
-    db_done(st);
-    if (rc < 0) return -1;
+    int64_t n = db_run(st, &r->err);
+    if (n < 0) return -1;
     if (n == 0) return fail(r, 404, "not_found", entity);
     if (audit_append_id(r->db, &ctx, action, entity, id, NULL, NULL, &r->err) || api_commit(r)) return -1;
     reply_empty(r, 204);

@@ -114,10 +114,8 @@ static int login_succeeded(req *r, const char *login, const account *a, int64_t 
     db_bind_int(st, 1, r->now);
     db_bind_int(st, 2, otp_step);
     db_bind_int(st, 3, a->id);
-    int rc = db_step(st, &r->err);
-    int64_t changed = db_changes(st);
-    db_done(st);
-    if (rc < 0) return -1;
+    int64_t changed = db_run(st, &r->err);
+    if (changed < 0) return -1;
     if (changed == 0) {   /* a concurrent sign-in used this code first: a replay */
         db_rollback(r->db);
         return api_auth_failed(r, login, a->id, "session.login_failed", "otp_invalid");

@@ -81,12 +81,6 @@ typedef struct sec_ctx {
     double lat, lon;         /* where the village's households are */
 } sec_ctx;
 
-static int run(db_stmt *st, xerr *e) {
-    int rc = db_step(st, e);
-    db_done(st);
-    return rc < 0 ? -1 : 0;
-}
-
 static int ensure_secretary(db *d, const audit_ctx *ctx, const demo_sec *s, const char *password, int64_t *id,
                             xerr *e) {
     org v;
@@ -243,7 +237,7 @@ static int backdate(db *d, int64_t user_id, int64_t t, xerr *e) {
     if (!st) return -1;
     db_bind_int(st, 1, t);
     db_bind_int(st, 2, user_id);
-    return run(st, e);
+    return db_run(st, e) < 0 ? -1 : 0;
 }
 
 static int history(db *d, const audit_ctx *ctx, const duty_settings *s, int64_t admin, const sec_ctx *secs,

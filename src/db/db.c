@@ -232,14 +232,18 @@ void db_done(db_stmt *st) {
     st->started = 0;
 }
 
-int64_t db_run_id(db *d, const char *sql, int64_t id, xerr *e) {
-    db_stmt *st = db_prepare(d, sql, e);
-    if (!st) return -1;
-    db_bind_int(st, 1, id);
+int64_t db_run(db_stmt *st, xerr *e) {
     int rc = db_step(st, e);
     int64_t n = rc < 0 ? -1 : db_changes(st);
     db_done(st);
     return n;
+}
+
+int64_t db_run_id(db *d, const char *sql, int64_t id, xerr *e) {
+    db_stmt *st = db_prepare(d, sql, e);
+    if (!st) return -1;
+    db_bind_int(st, 1, id);
+    return db_run(st, e);
 }
 
 /* SQLite takes one writer at a time, and its busy handler makes the others

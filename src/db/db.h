@@ -74,6 +74,9 @@ int64_t db_changes(db_stmt *st);
 /* Reset the statement and clear its bindings; NULL is allowed. */
 void db_done(db_stmt *st);
 
+/* Step a bound INSERT, UPDATE or DELETE (without RETURNING) to completion
+** and release it (db_done). Returns the rows changed, or -1 with *e. */
+int64_t db_run(db_stmt *st, xerr *e);
 /* Run a statement whose only parameter $1 is an id, to completion.
 ** Returns the rows changed, or -1 with *e. */
 int64_t db_run_id(db *d, const char *sql, int64_t id, xerr *e);

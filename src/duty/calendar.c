@@ -267,22 +267,18 @@ int duty_calendar_put(db *d, const audit_ctx *ctx, int year, json_t *days, xerr 
     if (!st) return -1;
     db_bind_text(st, 1, from);
     db_bind_text(st, 2, to);
-    int rc = db_step(st, e);
-    db_done(st);
+    if (db_run(st, e) < 0) return -1;
     size_t i;
     json_t *x;
     json_array_foreach(days, i, x) {
-        if (rc < 0 || !(st = db_prepare(d, "INSERT INTO duty_holiday (day, working, name) VALUES ($1, $2, $3)", e)))
-            return -1;
+        if (!(st = db_prepare(d, "INSERT INTO duty_holiday (day, working, name) VALUES ($1, $2, $3)", e))) return -1;
         db_bind_text(st, 1, json_string_value(json_object_get(x, "day")));
         db_bind_int(st, 2, json_is_true(json_object_get(x, "working")));
         db_bind_text(st, 3, json_string_value(json_object_get(x, "name")));
-        rc = db_step(st, e);
-        db_done(st);
+        if (db_run(st, e) < 0) return -1;
     }
-    if (rc < 0) return -1;
     json_t *after = json_pack("{s:O}", "days", days);
-    rc = audit_append(d, ctx, "duty.calendar.put", "duty_calendar", entity, NULL, after, e);
+    int rc = audit_append(d, ctx, "duty.calendar.put", "duty_calendar", entity, NULL, after, e);
     json_decref(after);
     return rc;
 }

@@ -148,9 +148,7 @@ static int touch_device(db *d, int64_t device_id, int64_t now, xerr *e) {
     if (!st) return -1;
     db_bind_int(st, 1, now);
     db_bind_int(st, 2, device_id);
-    int rc = db_step(st, e);
-    db_done(st);
-    return rc < 0 ? -1 : 0;
+    return db_run(st, e) < 0 ? -1 : 0;
 }
 
 /* The stored check-in as checkin_row_json() gives it, plus spot_checks. */

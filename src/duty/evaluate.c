@@ -171,10 +171,8 @@ static int record_window(pass *p, const secretary *x, const char *day, int idx, 
     db_bind_text(st, 6, status);
     if (cid) db_bind_int(st, 7, cid);
     else db_bind_null(st, 7);
-    int rc = db_step(st, p->e);
-    int64_t inserted = rc < 0 ? 0 : db_changes(st);
-    db_done(st);
-    if (rc < 0) return -1;
+    int64_t inserted = db_run(st, p->e);
+    if (inserted < 0) return -1;
     if (!inserted) return 0;
     p->out->windows++;
     json_array_append_new(log, json_pack("{s:i, s:s}", "idx", idx, "status", status));
@@ -224,10 +222,8 @@ static int record_day(pass *p, const secretary *x, const char *day, int64_t star
     db_bind_int(st, 7, met);
     db_bind_int(st, 8, total);
     db_bind_int(st, 9, p->now);
-    rc = db_step(st, p->e);
-    int64_t inserted = rc < 0 ? 0 : db_changes(st);
-    db_done(st);
-    if (rc < 0) return -1;
+    int64_t inserted = db_run(st, p->e);
+    if (inserted < 0) return -1;
     if (inserted) {
         p->out->days++;
         json_object_set_new(log, "day", json_string(status));

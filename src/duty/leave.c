@@ -62,10 +62,7 @@ static int64_t excuse(db *d, const char *sql, int64_t user, const char *start, c
         db_bind_int(st, 4, ctx->actor_id);
         db_bind_int(st, 5, ctx->now);
     }
-    int rc = db_step(st, e);
-    int64_t n = rc < 0 ? -1 : db_changes(st);
-    db_done(st);
-    return n;
+    return db_run(st, e);
 }
 
 int duty_leave_decide(db *d, const audit_ctx *ctx, const duty_leave *l, int approve, const char *note,
@@ -79,9 +76,7 @@ int duty_leave_decide(db *d, const audit_ctx *ctx, const duty_leave *l, int appr
     db_bind_int(st, 3, ctx->now);
     db_bind_text(st, 4, note);
     db_bind_int(st, 5, l->id);
-    int rc = db_step(st, e);
-    db_done(st);
-    if (rc < 0) return -1;
+    if (db_run(st, e) < 0) return -1;
     if (!approve) return 0;
     /* Approved leave excuses days already evaluated: their missed windows and
     ** absent days become excused, and open inquiries about them are accepted. */

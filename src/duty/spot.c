@@ -76,10 +76,8 @@ int spot_cancel(db *d, const audit_ctx *ctx, int64_t id, xerr *e) {
     db_stmt *st = db_prepare(d, "UPDATE spot_check SET status = 'cancelled' WHERE id = $1 AND status = 'open'", e);
     if (!st) return -1;
     db_bind_int(st, 1, id);
-    int rc = db_step(st, e);
-    int64_t n = rc == 0 ? db_changes(st) : 0;
-    db_done(st);
-    if (rc < 0) return -1;
+    int64_t n = db_run(st, e);
+    if (n < 0) return -1;
     if (n == 0) return xerr_set(e, 409, "spot_check_closed", "%s", "spot_check");
     return record(d, ctx, id, "spot_check.cancel", "spot_check", e);
 }
@@ -142,10 +140,8 @@ static int answer(db *d, const candidate *c, const char *status, int64_t checkin
     db_bind_int(st, 2, checkin_id);
     db_bind_int(st, 3, received);
     db_bind_int(st, 4, c->id);
-    int rc = db_step(st, e);
-    int64_t n = rc == 0 ? db_changes(st) : 0;
-    db_done(st);
-    return rc < 0 ? -1 : n == 1;
+    int64_t n = db_run(st, e);
+    return n < 0 ? -1 : n == 1;
 }
 
 int spot_on_checkin(db *d, int64_t user_id, int64_t checkin_id, int64_t received, int inside,

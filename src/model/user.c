@@ -167,24 +167,20 @@ int user_set_password(db *d, const audit_ctx *ctx, int64_t id, const char *passw
     db_bind_text(st, 1, hash);
     db_bind_int(st, 2, ctx->now);
     db_bind_int(st, 3, id);
-    int rc = db_step(st, e);
-    int64_t n = db_changes(st);
-    db_done(st);
-    if (rc < 0) return -1;
+    int64_t n = db_run(st, e);
+    if (n < 0) return -1;
     if (n == 0) return xerr_set(e, 404, "not_found", "%s", "user");
     st = db_prepare(d, "DELETE FROM user_session WHERE user_id = $1 AND id <> $2", e);
     if (!st) return -1;
     db_bind_int(st, 1, id);
     db_bind_int(st, 2, keep_session);
-    rc = db_step(st, e);
-    int64_t sessions = db_changes(st);
-    db_done(st);
-    if (rc < 0) return -1;
+    int64_t sessions = db_run(st, e);
+    if (sessions < 0) return -1;
     int64_t tokens = reset ? db_run_id(d, "DELETE FROM api_token WHERE user_id = $1", id, e) : 0;
     if (tokens < 0) return -1;
     json_t *after = json_pack("{s:b, s:I, s:I}", "reset", reset, "sessions_ended", (json_int_t)sessions,
                               "tokens_revoked", (json_int_t)tokens);
-    rc = audit_append_id(d, ctx, "user.password", "user", id, NULL, after, e);
+    int rc = audit_append_id(d, ctx, "user.password", "user", id, NULL, after, e);
     json_decref(after);
     return rc;
 }
