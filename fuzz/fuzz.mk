@@ -69,7 +69,19 @@ define fuzz_run
     "$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$log)" \
     "$$(grep -Eo 'cov: [0-9]+' $$log | tail -n 1 | grep -Eo '[0-9]+')" \
     "$$(ls $(FUZZ_DIR)/corpus/$(1) | wc -l)"; \
-  if [ $$res = CRASH ]; then grep -A 30 -E '^==[0-9]+==ERROR|runtime error|deadly signal|ALARM|Test unit written' $$log | head -n 60; fi;
+  if [ $$res = CRASH ]; then $(call fuzz_cause,$$log); fi;
+endef
+
+# What a crash was, for a reader who sees only the end of the output: the
+# first line that says why (a harness invariant or message, a sanitizer's
+# report, a timeout; "deadly signal" only when nothing earlier says more),
+# 30 lines from there, and the input in base64.
+FUZZ_CAUSE_RE := invariant failed|^fuzz_[a-z]+: fatal:|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error|ALARM
+define fuzz_cause
+  n=$$(grep -n -m 1 -E '$(FUZZ_CAUSE_RE)' $(1) | cut -d: -f1); \
+  echo "  cause: $$(sed -n "$${n:-1}p" $(1))"; \
+  sed -n "$${n:-1},$$(( $${n:-1} + 30 ))p" $(1) | sed 's/^/    /'; \
+  sed -n 's/^Base64: /  input (base64): /p' $(1)
 endef
 
 fuzz: fuzz-build

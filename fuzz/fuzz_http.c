@@ -35,7 +35,8 @@
 ** headers, a body of exactly Content-Length bytes) or closes the connection;
 ** the status is never 500 and no 5xx but 503 comes from xiangcun (501/505 are
 ** libmicrohttpd's own); a JSON answer parses, and an error answer is
-** {"error":{"code","message"}}.
+** {"error":{"code","message"}}. A live-event stream never ends by itself: its
+** headers and first event block are its answer.
 */
 #include "auth/session.h"
 #include "cli/cli.h"
@@ -107,7 +108,7 @@ static void *serve_thread(void *arg) {
     (void)arg;
     xerr e = {0};
     if (server_run(&g_cfg, &e)) {
-        fprintf(stderr, "fuzz_http: server_run: %s\n", e.detail);
+        fprintf(stderr, "fuzz_http: fatal: server_run: %s\n", e.detail);
         abort();
     }
     return NULL;
@@ -142,7 +143,7 @@ static void check_alive(void) {
         int st;
         pid_t p = waitpid(g_child, &st, WNOHANG);
         if (p == g_child) {
-            fprintf(stderr, "fuzz_http: server exited (%s %d)\n", WIFSIGNALED(st) ? "signal" : "status",
+            fprintf(stderr, "fuzz_http: fatal: server exited (%s %d)\n", WIFSIGNALED(st) ? "signal" : "status",
                     WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
             g_child = 0;
             abort();
@@ -179,7 +180,7 @@ static void new_session(creds *c) {
             return;
         }
     }
-    fprintf(stderr, "fuzz_http: cannot create a session for %s\n", c->login);
+    fprintf(stderr, "fuzz_http: fatal: cannot create a session for %s\n", c->login);
     abort();
 }
 
@@ -208,7 +209,7 @@ static void new_token(void) {
             return;
         }
     }
-    fprintf(stderr, "fuzz_http: cannot create an API token\n");
+    fprintf(stderr, "fuzz_http: fatal: cannot create an API token\n");
     abort();
 }
 
@@ -293,14 +294,37 @@ static long long ms_now(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Send the request and read until the server closes. -1: no answer in time. */
-static int exchange(const strbuf *req, strbuf *ans) {
-    int s = dial();
-    if (s < 0) {
+/* A live-event stream (text/event-stream) never closes by itself: once its
+** headers and first event block ("retry: ...\n: connected\n\n") are in, the
+** answer is complete. */
+static int stream_started(const strbuf *ans) {
+    const char *hend = ans->len ? memmem(ans->buf, ans->len, "\r\n\r\n", 4) : NULL;
+    if (!hend) return 0;
+    size_t hlen = (size_t)(hend - ans->buf);
+    if (!memmem(ans->buf, hlen, "text/event-stream", 17)) return 0;
+    return memmem(hend + 4, ans->len - hlen - 4, "\n\n", 2) != NULL;
+}
+
+/* A connection to the server. A refused or failed connect is tried again for
+** a second (the loopback port range can be briefly exhausted when thousands
+** of exchanges a second leave sockets behind) before it counts as dead. */
+static int connect_server(void) {
+    for (int attempt = 0;; attempt++) {
+        int s = dial();
+        if (s >= 0) return s;
         check_alive();
-        fprintf(stderr, "fuzz_http: cannot connect to the server: %s\n", strerror(errno));
-        abort();
+        if (attempt == 20) {
+            fprintf(stderr, "fuzz_http: fatal: cannot connect to the server: %s\n", strerror(errno));
+            abort();
+        }
+        usleep(50000);
     }
+}
+
+/* Send the request and read until the server closes (or a stream has begun).
+** -1: no answer in time. */
+static int exchange(const strbuf *req, strbuf *ans) {
+    int s = connect_server();
     fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
     long long deadline = ms_now() + ANSWER_TIMEOUT_MS;
     size_t sent = 0;
@@ -324,7 +348,7 @@ static int exchange(const strbuf *req, strbuf *ans) {
             if (r > 0) {
                 ans->len += (size_t)r;
                 ans->buf[ans->len] = 0;
-                if (ans->len > MAX_ANSWER) break;
+                if (ans->len > MAX_ANSWER || stream_started(ans)) break;
             } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
                 break;   /* closed (or reset): whatever arrived is the answer */
             }
@@ -513,7 +537,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     substitute(data, size, &in, &admin, &villager, &token);
     frame(&in, &req, &head);
     if (exchange(&req, &ans)) {
-        fprintf(stderr, "fuzz_http: no answer within %d ms\n", ANSWER_TIMEOUT_MS);
+        fprintf(stderr, "fuzz_http: fatal: no answer within %d ms\n", ANSWER_TIMEOUT_MS);
         show("request", &req);
         show("answer so far", &ans);
         abort();

@@ -212,7 +212,7 @@ static void cell_end(xr *x) {
     x->next_col = x->col + 1;
     if (!x->has_v || x->col < 0 || x->col >= XLSX_MAX_COLS || x->set[x->col]) return;
     const char *v = cell_value(x);
-    if (!v) return;
+    if (!v || !*v) return;   /* <v/>, an empty string: no value, as if the cell were left out */
     x->off[x->col] = x->cells.len;
     strbuf_add(&x->cells, v, strlen(v));
     strbuf_addch(&x->cells, 0);

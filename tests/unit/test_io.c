@@ -190,7 +190,7 @@ static const char *const SST =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
     "<si><t>户编号</t></si><si><t xml:space=\"preserve\"> 姓名 </t></si>"
     "<si><r><rPr><b/></rPr><t>张</t></r><r><t>三</t></r><rPh sb=\"0\" eb=\"1\"><t>ZHANG</t></rPh></si>"
-    "<si><t>a&amp;b&lt;c</t></si></sst>";
+    "<si><t>a&amp;b&lt;c</t></si><si><t></t></si></sst>";
 
 static void test_xlsx_read(void **state) {
     (void)state;
@@ -204,7 +204,10 @@ static void test_xlsx_read(void **state) {
                "<c r=\"D2\" t=\"inlineStr\"><is><t>内联</t></is></c><c r=\"E2\" t=\"b\"><v>1</v></c>"
                "<c r=\"F2\"><f>1+1</f><v>2</v></c><c r=\"G2\" t=\"str\"><f>\"x\"</f><v>x</v></c></row>"
                "<row r=\"3\"><c r=\"B3\" s=\"1\"/></row>"
-               "<row r=\"5\"><c t=\"s\"><v>3</v></c><c><v>30.5</v></c><c r=\"IW5\"><v>ignored</v></c></row>"
+               /* empty values: a row of them is not reported, nor does one widen a row */
+               "<row r=\"4\"><c r=\"A4\"><v></v></c><c r=\"B4\" t=\"s\"><v>4</v></c>"
+               "<c r=\"C4\" t=\"inlineStr\"><is><t></t></is></c></row>"
+               "<row r=\"5\"><c t=\"s\"><v>3</v></c><c><v>30.5</v></c><c r=\"IW5\"><v>ignored</v></c><c r=\"IV5\"><v/></c></row>"
                "<row><c r=\"A6\"><v>-1E-3</v></c></row>")},
     };
     size_t len;
