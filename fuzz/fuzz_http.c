@@ -403,7 +403,8 @@ static int check_answer(const strbuf *ans, int head) {
         /* Headers: one per line, "Name: value". */
         long long clen = -1;
         int json = 0, chunked = 0;
-        const char *line = memchr(p, '\n', (size_t)(hend - p)) + 1;
+        const char *line = memchr(p, '\n', (size_t)(hend - p));   /* NULL: no headers at all */
+        line = line ? line + 1 : hend;
         while (line < hend) {
             const char *eol = memmem(line, (size_t)(hend + 2 - line), "\r\n", 2);
             ANSWER_CHECK(eol != NULL);
