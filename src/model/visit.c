@@ -1,6 +1,7 @@
 /* visit.c: help pairs and follow-up visits (see visit.h). */
 #include "model/visit.h"
 #include "db/db_json.h"
+#include "core/date.h"
 #include "core/geo.h"
 #include "core/strbuf.h"
 
@@ -9,17 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int is_date(const char *s) {
-    int y, m, d;
-    char tail;
-    return s && strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 && m <= 12 &&
-           d >= 1 && d <= 31;
-}
-
 int help_pair_add(db *d, const audit_ctx *ctx, int64_t household_id, int64_t cadre_id, const char *unit,
                   const char *start_date, const char *end_date, int64_t *id_out, xerr *e) {
-    if (!is_date(start_date)) return xerr_set(e, 400, "invalid_value", "%s", "start_date");
-    if (end_date && (!is_date(end_date) || strcmp(end_date, start_date) < 0))
+    if (!date_valid(start_date)) return xerr_set(e, 400, "invalid_value", "%s", "start_date");
+    if (end_date && (!date_valid(end_date) || strcmp(end_date, start_date) < 0))
         return xerr_set(e, 400, "invalid_value", "%s", "end_date");
     db_stmt *st = db_prepare(d, "SELECT role FROM app_user WHERE id = $1 AND disabled = 0", e);
     if (!st) return -1;

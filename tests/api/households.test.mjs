@@ -147,6 +147,12 @@ test('status history, indicators, income and per-capita figures', async () => {
 });
 
 test('help pairs and located visits: far visits are flagged, overdue lists per cadre and village', async () => {
+  // dates must exist: no 30 February, no 29 February outside leap years, no 31 April
+  for (const [start_date, end_date, field] of [['2026-02-30', undefined, 'start_date'], ['2026-02-29', undefined, 'start_date'],
+    ['2026-01-01', '2026-04-31', 'end_date'], ['2026-1-01', undefined, 'start_date'], ['2026-03-01', '2026-02-28', 'end_date']]) {
+    expectError(await official.post(`/api/v1/households/${ids.hh}/helpers`,
+      { cadre_id: ids.cadreUser, unit: '县农业农村局', start_date, end_date }), 400, 'invalid_value', { field });
+  }
   const pair = expectOk(await official.post(`/api/v1/households/${ids.hh}/helpers`,
     { cadre_id: ids.cadreUser, unit: '县农业农村局', start_date: '2026-01-01' }), 201);
   const near = expectOk(await cadre.post(`/api/v1/households/${ids.hh}/visits`,
