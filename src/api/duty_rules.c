@@ -212,17 +212,10 @@ int h_duty_evaluate(req *r) {
 
 /* ---- lists: leave, inquiries, sanctions -------------------------------------------------- */
 
-/* Columns of a list row: one db_col_json() type letter per selected column. */
-static json_t *row_json(db_stmt *st, const char *types) {
-    json_t *o = json_object();
-    for (int c = 0; types[c]; c++) json_object_set_new(o, db_col_name(st, c), db_col_json(st, c, types[c]));
-    return o;
-}
-
 /* A record table as the lists and the read-backs see it. */
 typedef struct duty_table {
     const char *select;   /* SELECT ... FROM ... x JOIN app_user u ... (no WHERE) */
-    const char *types;    /* row_json column types */
+    const char *types;    /* db_row_json column types */
     const char *org;      /* the record's node, an expression */
     const char *order;
 } duty_table;
@@ -253,7 +246,7 @@ static json_t *record_json(req *r, const duty_table *t, int64_t id, const char *
     if (!st) return NULL;
     db_bind_int(st, 1, id);
     int rc = db_step(st, &r->err);
-    json_t *o = rc == 1 ? row_json(st, t->types) : NULL;
+    json_t *o = rc == 1 ? db_row_json(st, t->types) : NULL;
     db_done(st);
     if (rc == 0) fail(r, 404, "not_found", what);
     return o;
@@ -281,7 +274,7 @@ static int list_filters(req *r, const duty_table *t, where *w, const char *const
 }
 
 /* Answer with one page of table under w. */
-static json_t *table_row(db_stmt *st, const void *ctx) { return row_json(st, ((const duty_table *)ctx)->types); }
+static json_t *table_row(db_stmt *st, const void *ctx) { return db_row_json(st, ((const duty_table *)ctx)->types); }
 
 static int reply_page(req *r, const duty_table *t, where *w) {
     int64_t page, per_page;

@@ -13,3 +13,24 @@ json_t *db_col_json(db_stmt *st, int col, char type) {
     }
     return v ? v : json_null();
 }
+
+json_t *db_row_json(db_stmt *st, const char *types) {
+    json_t *o = json_object();
+    for (int c = 0; types[c]; c++) json_object_set_new(o, db_col_name(st, c), db_col_json(st, c, types[c]));
+    return o;
+}
+
+json_t *db_rows_json(db *d, const char *sql, int64_t id, const char *types, xerr *e) {
+    db_stmt *st = db_prepare(d, sql, e);
+    if (!st) return NULL;
+    db_bind_int(st, 1, id);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = db_step(st, e)) == 1) json_array_append_new(arr, db_row_json(st, types));
+    db_done(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}

@@ -14,4 +14,12 @@
 ** does not parse); null when the column is NULL. */
 json_t *db_col_json(db_stmt *st, int col, char type);
 
+/* The current row as an object keyed by column name (name the columns with AS
+** in the SQL), one db_col_json() type letter per column in types. */
+json_t *db_row_json(db_stmt *st, const char *types);
+
+/* Every row of sql, which takes one integer parameter ($1 = id), as an array
+** of db_row_json() objects; NULL with *e when the query fails. */
+json_t *db_rows_json(db *d, const char *sql, int64_t id, const char *types, xerr *e);
+
 #endif

@@ -56,20 +56,18 @@ static int add_figures(db *d, int64_t id, int64_t created, int64_t interval, jso
     return rc < 0 ? -1 : 0;
 }
 
+/* j[key] = the rows of sql for this household (db_rows_json). */
+static int add_rows(db *d, int64_t id, json_t *j, const char *key, const char *sql, const char *types, xerr *e) {
+    json_t *arr = db_rows_json(d, sql, id, types, e);
+    if (!arr) return -1;
+    json_object_set_new(j, key, arr);
+    return 0;
+}
+
 static int add_helpers(db *d, int64_t id, json_t *j, xerr *e) {
-    db_stmt *st = db_prepare(d,
-        "SELECT u.id, u.display_name FROM help_pair p JOIN app_user u ON u.id = p.cadre_id"
-        " WHERE p.household_id = $1 AND p.end_date IS NULL ORDER BY p.id", e);
-    if (!st) return -1;
-    db_bind_int(st, 1, id);
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = db_step(st, e)) == 1)
-        json_array_append_new(arr, json_pack("{s:I, s:s}", "id", (json_int_t)db_col_int(st, 0), "name",
-                                             db_col_text(st, 1)));
-    db_done(st);
-    json_object_set_new(j, "helpers", arr);
-    return rc < 0 ? -1 : 0;
+    return add_rows(d, id, j, "helpers",
+                    "SELECT u.id AS id, u.display_name AS name FROM help_pair p JOIN app_user u ON u.id = p.cadre_id"
+                    " WHERE p.household_id = $1 AND p.end_date IS NULL ORDER BY p.id", "is", e);
 }
 
 static json_t *summary(db *d, int64_t id, xerr *e) {
@@ -124,18 +122,9 @@ static int add_members(db *d, int64_t id, json_t *j, xerr *e) {
 }
 
 static int add_guarantees(db *d, int64_t id, json_t *j, xerr *e) {
-    db_stmt *st = db_prepare(d,
-        "SELECT indicator, met, note FROM household_guarantee WHERE household_id = $1 ORDER BY indicator", e);
-    if (!st) return -1;
-    db_bind_int(st, 1, id);
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = db_step(st, e)) == 1)
-        json_array_append_new(arr, json_pack("{s:s, s:b, s:s}", "indicator", db_col_text(st, 0), "met",
-                                             (int)db_col_int(st, 1), "note", db_col_text(st, 2)));
-    db_done(st);
-    json_object_set_new(j, "guarantees", arr);
-    return rc < 0 ? -1 : 0;
+    return add_rows(d, id, j, "guarantees",
+                    "SELECT indicator, met, note FROM household_guarantee WHERE household_id = $1 ORDER BY indicator",
+                    "sbs", e);
 }
 
 static int add_incomes(db *d, int64_t id, int64_t members, json_t *j, xerr *e) {
@@ -164,39 +153,18 @@ static int add_incomes(db *d, int64_t id, int64_t members, json_t *j, xerr *e) {
 }
 
 static int add_pairs(db *d, int64_t id, json_t *j, xerr *e) {
-    db_stmt *st = db_prepare(d,
-        "SELECT p.id, p.cadre_id, u.display_name, p.unit, p.start_date, p.end_date FROM help_pair p"
-        " JOIN app_user u ON u.id = p.cadre_id WHERE p.household_id = $1 ORDER BY p.id", e);
-    if (!st) return -1;
-    db_bind_int(st, 1, id);
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = db_step(st, e)) == 1)
-        json_array_append_new(arr, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s?}", "id", (json_int_t)db_col_int(st, 0),
-                                             "cadre_id", (json_int_t)db_col_int(st, 1), "cadre_name",
-                                             db_col_text(st, 2), "unit", db_col_text(st, 3), "start_date",
-                                             db_col_text(st, 4), "end_date", db_col_text(st, 5)));
-    db_done(st);
-    json_object_set_new(j, "help_pairs", arr);
-    return rc < 0 ? -1 : 0;
+    return add_rows(d, id, j, "help_pairs",
+                    "SELECT p.id AS id, p.cadre_id AS cadre_id, u.display_name AS cadre_name, p.unit AS unit,"
+                    " p.start_date AS start_date, p.end_date AS end_date FROM help_pair p"
+                    " JOIN app_user u ON u.id = p.cadre_id WHERE p.household_id = $1 ORDER BY p.id", "iissss", e);
 }
 
 static int add_history(db *d, int64_t id, json_t *j, xerr *e) {
-    db_stmt *st = db_prepare(d,
-        "SELECT s.status, s.effective_date, s.reason, s.changed_at, u.display_name FROM household_status s"
-        " LEFT JOIN app_user u ON u.id = s.changed_by WHERE s.household_id = $1 ORDER BY s.id DESC", e);
-    if (!st) return -1;
-    db_bind_int(st, 1, id);
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = db_step(st, e)) == 1)
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s?}", "status", db_col_text(st, 0),
-                                             "effective_date", db_col_text(st, 1), "reason", db_col_text(st, 2),
-                                             "changed_at", (json_int_t)db_col_int(st, 3), "changed_by",
-                                             db_col_text(st, 4)));
-    db_done(st);
-    json_object_set_new(j, "status_history", arr);
-    return rc < 0 ? -1 : 0;
+    return add_rows(d, id, j, "status_history",
+                    "SELECT s.status AS status, s.effective_date AS effective_date, s.reason AS reason,"
+                    " s.changed_at AS changed_at, u.display_name AS changed_by FROM household_status s"
+                    " LEFT JOIN app_user u ON u.id = s.changed_by WHERE s.household_id = $1 ORDER BY s.id DESC",
+                    "sssis", e);
 }
 
 static int add_details(db *d, int64_t id, json_t *j, xerr *e) {

@@ -131,9 +131,14 @@ test('status history, indicators, income and per-capita figures', async () => {
     { status: 'monitored', effective_date: '2026-05-01', reason: '大病风险' }), 200);
   assert.equal(h.status, 'monitored');
   assert.equal(h.status_history[0].reason, '大病风险');
+  assert.equal(h.status_history[0].effective_date, '2026-05-01');
+  assert.equal(typeof h.status_history[0].changed_at, 'number');
+  assert.equal(typeof h.status_history[0].changed_by, 'string');
   const g = expectOk(await official.put(`/api/v1/households/${ids.hh}/guarantees`, {
     items: [{ indicator: 'water', met: false, note: '水窖未通' }, { indicator: 'food', met: true }] }), 200);
   assert.deepEqual(g.unmet, ['water']);
+  assert.deepEqual(g.guarantees.find((x) => x.indicator === 'water'), { indicator: 'water', met: false, note: '水窖未通' });
+  assert.equal(g.guarantees.find((x) => x.indicator === 'food').met, true);
   const unmet = expectOk(await official.get('/api/v1/households?unmet=water&per_page=200'), 200);
   assert.ok(unmet.items.some((x) => x.id === ids.hh));
   expectError(await official.put(`/api/v1/households/${ids.hh}/guarantees`, { items: [{ indicator: 'wifi', met: true }] }), 400, 'invalid_value');
@@ -155,6 +160,13 @@ test('help pairs and located visits: far visits are flagged, overdue lists per c
   }
   const pair = expectOk(await official.post(`/api/v1/households/${ids.hh}/helpers`,
     { cadre_id: ids.cadreUser, unit: '县农业农村局', start_date: '2026-01-01' }), 201);
+  const file = expectOk(await official.get(`/api/v1/households/${ids.hh}`), 200);
+  const listed = file.help_pairs.find((x) => x.id === pair.id);
+  assert.equal(listed.cadre_id, ids.cadreUser);
+  assert.equal(listed.unit, '县农业农村局');
+  assert.equal(listed.start_date, '2026-01-01');
+  assert.equal(listed.end_date, null);
+  assert.ok(file.helpers.some((x) => x.id === ids.cadreUser && typeof x.name === 'string'));
   const near = expectOk(await cadre.post(`/api/v1/households/${ids.hh}/visits`,
     { lat: 29.7362, lon: 103.2706, accuracy: 8, notes: '入户走访' }), 201);
   assert.equal(near.flagged, false);
