@@ -16,6 +16,8 @@
 void scope_range(const char *path, char lo[256], char hi[256]);
 /* {"items":items,"total":total,"page":page,"per_page":per_page} */
 void reply_list(req *r, json_t *items, int64_t total, int64_t page, int64_t per_page);
+/* A whole list in one page (the list is bounded by its query): total = the items. */
+void reply_all(req *r, json_t *items);
 /* Audit context of the request. */
 audit_ctx api_ctx(const req *r);
 /* Begin a write transaction; the router rolls back when a handler fails. */
@@ -60,6 +62,9 @@ json_t *api_page(req *r, const char *select, const where *w, const char *order, 
                  api_row_fn row, const void *ctx);
 /* SELECT COUNT(*) FROM from WHERE w: the total of a list; -1 on error. */
 int64_t api_count(req *r, const char *from, const where *w);
+/* Every row of the bound statement st through row (as api_page), then
+** db_done(st); NULL on error. */
+json_t *api_rows(req *r, db_stmt *st, api_row_fn row, const void *ctx);
 /* The subtree a list covers: the caller's, or ?org_id= inside it (checked). */
 int api_list_path(req *r, char path[256]);
 

@@ -96,6 +96,10 @@ json_t *api_page(req *r, const char *select, const where *w, const char *order, 
     int next = where_bind(w, st);
     db_bind_int(st, next, per_page);
     db_bind_int(st, next + 1, (page - 1) * per_page);
+    return api_rows(r, st, row, ctx);
+}
+
+json_t *api_rows(req *r, db_stmt *st, api_row_fn row, const void *ctx) {
     json_t *items = json_array();
     int rc;
     while ((rc = db_step(st, &r->err)) == 1) {
@@ -112,6 +116,11 @@ json_t *api_page(req *r, const char *select, const where *w, const char *order, 
         return NULL;
     }
     return items;
+}
+
+void reply_all(req *r, json_t *items) {
+    int64_t n = (int64_t)json_array_size(items);
+    reply_list(r, items, n, 1, n);
 }
 
 int64_t api_count(req *r, const char *from, const where *w) {

@@ -251,7 +251,8 @@ int h_duty_checkin_photo_get(req *r) {
 #define DEVICE_SELECT \
     "SELECT id, label, ident_hint, created_at, last_seen_at, revoked_at FROM duty_device"
 
-static json_t *device_json(db_stmt *st) {
+static json_t *device_row(db_stmt *st, const void *ctx) {
+    (void)ctx;
     json_t *j = json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)db_col_int(st, 0), "label", db_col_text(st, 1),
                           "hint", db_col_text(st, 2), "created_at", (json_int_t)db_col_int(st, 3));
     json_object_set_new(j, "last_seen_at", db_col_json(st, 4, 'i'));
@@ -265,16 +266,9 @@ int h_duty_devices_list(req *r) {
                                                   " LIMIT 200", &r->err);
     if (!st) return -1;
     db_bind_int(st, 1, r->who.user_id);
-    json_t *items = json_array();
-    int rc;
-    while ((rc = db_step(st, &r->err)) == 1) json_array_append_new(items, device_json(st));
-    db_done(st);
-    if (rc < 0) {
-        json_decref(items);
-        return -1;
-    }
-    size_t n = json_array_size(items);
-    reply_list(r, items, (int64_t)n, 1, (int64_t)n);
+    json_t *items = api_rows(r, st, device_row, NULL);
+    if (!items) return -1;
+    reply_all(r, items);
     return 0;
 }
 
@@ -288,7 +282,7 @@ static json_t *device_get(req *r, int64_t id) {
     db_stmt *st = db_prepare(r->db, DEVICE_SELECT " WHERE id = $1", &r->err);
     if (!st) return NULL;
     db_bind_int(st, 1, id);
-    json_t *j = db_step(st, &r->err) == 1 ? device_json(st) : NULL;
+    json_t *j = db_step(st, &r->err) == 1 ? device_row(st, NULL) : NULL;
     db_done(st);
     return j;
 }

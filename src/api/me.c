@@ -45,6 +45,22 @@ int h_me_password(req *r) {
     return 0;
 }
 
+/* A session row; ctx: the caller's own session id, marked current. */
+static json_t *session_row(db_stmt *st, const void *ctx) {
+    int64_t id = db_col_int(st, 0);
+    return json_pack("{s:I, s:I, s:I, s:s?, s:s?, s:b}", "id", (json_int_t)id, "created_at",
+                     (json_int_t)db_col_int(st, 1), "last_seen_at", (json_int_t)db_col_int(st, 2), "ip",
+                     db_col_text(st, 3), "user_agent", db_col_text(st, 4), "current", id == *(const int64_t *)ctx);
+}
+
+static json_t *token_row(db_stmt *st, const void *ctx) {
+    (void)ctx;
+    json_t *t = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)db_col_int(st, 0), "name", db_col_text(st, 1),
+                          "created_at", (json_int_t)db_col_int(st, 2));
+    if (t) json_object_set_new(t, "last_used_at", db_col_json(st, 3, 'i'));
+    return t;
+}
+
 int h_me_sessions(req *r) {
     db_stmt *st = db_prepare(r->db,
         "SELECT id, created_at, last_seen_at, ip, user_agent FROM user_session"
@@ -52,20 +68,9 @@ int h_me_sessions(req *r) {
     if (!st) return -1;
     db_bind_int(st, 1, r->who.user_id);
     db_bind_int(st, 2, r->now - session_idle_limit());
-    json_t *items = json_array();
-    int rc;
-    while ((rc = db_step(st, &r->err)) == 1) {
-        int64_t id = db_col_int(st, 0);
-        json_array_append_new(items, json_pack("{s:I, s:I, s:I, s:s?, s:s?, s:b}", "id", (json_int_t)id,
-            "created_at", (json_int_t)db_col_int(st, 1), "last_seen_at", (json_int_t)db_col_int(st, 2),
-            "ip", db_col_text(st, 3), "user_agent", db_col_text(st, 4), "current", id == r->who.session_id));
-    }
-    db_done(st);
-    if (rc < 0) {
-        json_decref(items);
-        return -1;
-    }
-    reply_list(r, items, (int64_t)json_array_size(items), 1, (int64_t)json_array_size(items));
+    json_t *items = api_rows(r, st, session_row, &r->who.session_id);
+    if (!items) return -1;
+    reply_all(r, items);
     return 0;
 }
 
@@ -96,20 +101,9 @@ int h_me_tokens(req *r) {
         "SELECT id, name, created_at, last_used_at FROM api_token WHERE user_id = $1 ORDER BY id", &r->err);
     if (!st) return -1;
     db_bind_int(st, 1, r->who.user_id);
-    json_t *items = json_array();
-    int rc;
-    while ((rc = db_step(st, &r->err)) == 1) {
-        json_t *t = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)db_col_int(st, 0), "name",
-                              db_col_text(st, 1), "created_at", (json_int_t)db_col_int(st, 2));
-        json_object_set_new(t, "last_used_at", db_col_json(st, 3, 'i'));
-        json_array_append_new(items, t);
-    }
-    db_done(st);
-    if (rc < 0) {
-        json_decref(items);
-        return -1;
-    }
-    reply_list(r, items, (int64_t)json_array_size(items), 1, (int64_t)json_array_size(items));
+    json_t *items = api_rows(r, st, token_row, NULL);
+    if (!items) return -1;
+    reply_all(r, items);
     return 0;
 }
 

@@ -7,6 +7,13 @@
 ** from the model (which says what a code looks like) rather than too_long. */
 #define ORG_CODE_MAX_INPUT 64
 
+static json_t *org_row(db_stmt *st, const void *ctx) {
+    (void)ctx;
+    org o;
+    org_read_row(st, &o);
+    return org_json(&o);
+}
+
 int h_org_list(req *r) {
     char lo[256], hi[256];
     scope_range(r->who.org_path, lo, hi);
@@ -16,20 +23,9 @@ int h_org_list(req *r) {
     if (!st) return -1;
     db_bind_text(st, 1, lo);
     db_bind_text(st, 2, hi);
-    json_t *items = json_array();
-    int rc;
-    while ((rc = db_step(st, &r->err)) == 1) {
-        org o;
-        org_read_row(st, &o);
-        json_array_append_new(items, org_json(&o));
-    }
-    db_done(st);
-    if (rc < 0) {
-        json_decref(items);
-        return -1;
-    }
-    size_t n = json_array_size(items);
-    reply_list(r, items, (int64_t)n, 1, (int64_t)n);
+    json_t *items = api_rows(r, st, org_row, NULL);
+    if (!items) return -1;
+    reply_all(r, items);
     return 0;
 }
 

@@ -100,25 +100,23 @@ int h_help_pair_end(req *r) {
     return 0;
 }
 
+static json_t *visit_row(db_stmt *st, const void *ctx) {
+    (void)ctx;
+    return visit_row_json(st);
+}
+
 int h_visits_list(req *r) {
     db_stmt *st = db_prepare(r->db, VISIT_SELECT " WHERE v.household_id = $1 ORDER BY v.visited_at DESC, v.id DESC"
                                     " LIMIT 500", &r->err);
     if (!st) return -1;
     db_bind_int(st, 1, req_id(r, 0));
-    json_t *items = json_array();
-    int rc;
-    while ((rc = db_step(st, &r->err)) == 1) json_array_append_new(items, visit_row_json(st));
-    db_done(st);
-    if (rc < 0) {
-        json_decref(items);
-        return -1;
-    }
+    json_t *items = api_rows(r, st, visit_row, NULL);
+    if (!items) return -1;
     if (visit_photos_attach(r->db, req_id(r, 0), items, &r->err)) {
         json_decref(items);
         return -1;
     }
-    size_t n = json_array_size(items);
-    reply_list(r, items, (int64_t)n, 1, (int64_t)n);
+    reply_all(r, items);
     return 0;
 }
 
@@ -277,6 +275,6 @@ int h_my_households(req *r) {
         }
         json_array_append_new(items, h);
     }
-    reply_list(r, items, n, 1, n);
+    reply_all(r, items);
     return 0;
 }
