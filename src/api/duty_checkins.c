@@ -83,18 +83,37 @@ static json_t *photo_ref(int64_t id) {
     return json_pack("{s:I, s:s}", "id", (json_int_t)id, "url", url);
 }
 
+/* A queued check-in's key from the phone: 8-64 of [A-Za-z0-9_-] (a UUID fits). */
+static int client_ref_valid(const char *s) {
+    size_t n = strlen(s);
+    return n >= 8 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+static json_t *stored_by_ref(req *r, const char *client_ref);
+
+/* The button, or a check-in the page queued without a network and sends now:
+** age_s says how long ago the position was taken (by the phone's own clock,
+** so a phone set to the wrong time still gives the right delay), client_ref
+** makes a resend of a stored check-in answer 200 with that one. */
 int h_duty_checkin_create(req *r) {
     duty_point p = {.accuracy = NAN, .altitude = NAN, .speed = NAN, .bearing = NAN, .battery = NAN,
                     .source = "web"};
     duty_settings s;
     json_t *out = NULL;
+    int64_t age = 0;
+    int aged;
     if (number_in(r, "lat", 1, -90, 90, &p.lat) || number_in(r, "lon", 1, -180, 180, &p.lon) ||
         number_in(r, "accuracy", 0, 0, 1e7, &p.accuracy) ||
-        jx_text(r->json, "note", JX_OPTIONAL, 500, &p.note, &r->err) < 0)
+        jx_text(r->json, "note", JX_OPTIONAL, 500, &p.note, &r->err) < 0 ||
+        (aged = jx_int(r->json, "age_s", JX_OPTIONAL, 0, CHECKIN_MAX_AGE_S, &age, &r->err)) < 0 ||
+        jx_str(r->json, "client_ref", JX_OPTIONAL, 64, &p.client_ref, &r->err) < 0)
         return -1;
-    if (duty_settings_load(r->db, &s, &r->err) || api_begin(r) ||
-        checkin_store(r->db, &s, r->who.user_id, &p, r->now, &out, &r->err) < 0)
-        return -1;
+    if (p.client_ref && !client_ref_valid(p.client_ref)) return fail(r, 400, "invalid_value", "client_ref");
+    /* Like a device's time: within clock_skew_s it places the point, beyond it is flagged. */
+    if (aged) p.device_time = r->now - age;
+    if (duty_settings_load(r->db, &s, &r->err) || api_begin(r)) return -1;
+    if (p.client_ref && (out = stored_by_ref(r, p.client_ref)) != NULL) return api_commit_reply(r, 200, out);
+    if (r->err.status || checkin_store(r->db, &s, r->who.user_id, &p, r->now, &out, &r->err) < 0) return -1;
     json_object_set_new(out, "photos", json_array());
     return api_commit_reply(r, 201, out);
 }
@@ -176,6 +195,19 @@ static json_t *page_checkins(req *r, const where *w, int64_t page, int64_t per_p
         return NULL;
     }
     return items;
+}
+
+/* The caller's check-in stored under client_ref, as the list shows it; NULL
+** when there is none (r->err clear) or on error. */
+static json_t *stored_by_ref(req *r, const char *client_ref) {
+    where w = {STRBUF_INIT, 0, {0}, {0}, {0}};
+    where_int(&w, "c.user_id = ?", r->who.user_id);
+    where_text(&w, " AND c.client_ref = ?", client_ref);
+    json_t *items = page_checkins(r, &w, 1, 1);
+    where_release(&w);
+    json_t *one = json_incref(json_array_get(items, 0));
+    json_decref(items);
+    return one;
 }
 
 int h_duty_checkins_list(req *r) {

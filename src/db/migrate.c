@@ -408,6 +408,13 @@ static const migration MIGRATIONS[] = {
      "CREATE INDEX spot_check_checkin ON spot_check(checkin_id);"
      "ALTER TABLE inquiry ADD COLUMN decision_note TEXT;",
      NULL, NULL},
+    /* The web page queues a check-in made without a network and sends it
+    ** again until it is stored; the phone's key for it makes a resend of a
+    ** stored check-in (its answer lost on the way) find that one. */
+    {7, "checkin_client_ref",
+     "ALTER TABLE checkin ADD COLUMN client_ref TEXT;"
+     "CREATE UNIQUE INDEX checkin_client_ref ON checkin(user_id, client_ref) WHERE client_ref IS NOT NULL;",
+     NULL, NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))

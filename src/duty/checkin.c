@@ -114,8 +114,8 @@ static int64_t insert_row(db *d, const duty_point *p, const checkin_row *c, xerr
     char *pos = pii_encrypt(plain);
     db_stmt *st = db_prepare(d,
         "INSERT INTO checkin (user_id, org_id, source, device_id, pos, accuracy, altitude, speed, bearing,"
-        " battery, device_time, received_at, at, inside, flags, note)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id", e);
+        " battery, device_time, received_at, at, inside, flags, note, client_ref)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id", e);
     int64_t id = -1;
     if (st) {
         db_bind_int(st, 1, c->user_id);
@@ -136,6 +136,7 @@ static int64_t insert_row(db *d, const duty_point *p, const checkin_row *c, xerr
         else db_bind_int(st, 14, c->inside);
         db_bind_text(st, 15, c->flags);
         db_bind_text(st, 16, p->note);
+        db_bind_text(st, 17, p->client_ref);
         id = db_step(st, e) == 1 ? db_col_int(st, 0) : -1;
         db_done(st);
     }

@@ -12,6 +12,9 @@
 #include "db/db.h"
 #include "duty/duty.h"
 
+/* How old a check-in the web page queued may be when it finally arrives (age_s). */
+#define CHECKIN_MAX_AGE_S (30 * 86400)
+
 typedef struct duty_point {
     double lat, lon;             /* WGS-84 degrees, already range-checked */
     double accuracy;             /* metres; NAN when unknown */
@@ -21,6 +24,7 @@ typedef struct duty_point {
     const char *source;          /* "web", "osmand" or "traccar" */
     int64_t device_id;           /* duty_device.id, 0 for the web */
     const char *note;            /* may be NULL */
+    const char *client_ref;      /* the web page's key for a queued check-in; may be NULL */
 } duty_point;
 
 /* Store p for secretary user_id (their village is the fence) at server time

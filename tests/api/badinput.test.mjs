@@ -81,7 +81,10 @@ const JSON_ROUTES = {
   'PATCH /api/v1/settings': { fields: { require_totp_admin: ['bool!', false] } },
   // ---- duty (one block per api/duty_*.c file) ----
   // duty_checkins
-  'POST /api/v1/duty/checkins': { as: 'secretary', fields: { lat: ['num!', 29.73], lon: ['num!', 103.27], accuracy: ['num', 12], note: ['text', '在村委会'] } },
+  'POST /api/v1/duty/checkins': {
+    as: 'secretary',
+    fields: { lat: ['num!', 29.73], lon: ['num!', 103.27], accuracy: ['num', 12], note: ['text', '在村委会'], age_s: ['int', 60], client_ref: ['str', 'bi-ref-00001'] },
+  },
   'POST /api/v1/duty/devices': { as: 'secretary', fields: { label: ['str!', '手机'], identifier: ['str', 'bi-device-01'] } },
   // duty_spot (user_ids or town_id + count: a body holds one of the two forms, the second is in duty_spot.test.mjs)
   'POST /api/v1/duty/spot-checks': {

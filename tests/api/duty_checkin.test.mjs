@@ -434,6 +434,45 @@ test('photos: checked by magic bytes and size, added by the own secretary, read 
   assert.match(audit[0].after.sha256, /^[0-9a-f]{64}$/);
 });
 
+test('a check-in the page queued offline: age_s places it when taken (within clock_skew_s); client_ref stores a resend once', async () => {
+  later(3600);
+  writeFileSync(srv.clockFile, `=${serverNow(srv)}\n`);   // stopped: exact times below
+  const now = serverNow(srv);
+  const post = (body) => secretary.post('/api/v1/duty/checkins', { lat: INSIDE[0], lon: INSIDE[1], accuracy: 15, ...body });
+  // Sent 5 minutes after the fix: placed when taken, no flag (the phone's own clock does not matter).
+  const a = expectOk(await post({ age_s: 300, client_ref: 'queued-0001-abcdef' }), 201);
+  assert.equal(a.at, now - 300);
+  assert.equal(a.device_time, now - 300);
+  assert.equal(a.received_at, now);
+  assert.deepEqual(a.flags, []);
+  // The answer was lost: the page sends the same check-in again and gets the stored one, with its photo.
+  expectOk(await upload(secretary, a.id, PNG), 201);
+  const before_ = count();
+  const again = expectOk(await post({ age_s: 420, client_ref: 'queued-0001-abcdef' }), 200);
+  assert.equal(again.id, a.id);
+  assert.equal(again.at, now - 300);
+  assert.equal(again.photos.length, 1);
+  assert.equal(count(), before_, 'nothing new stored');
+  // Another secretary's key of the same text is theirs.
+  expectOk(await secOut.post('/api/v1/duty/checkins', { lat: 29.6, lon: 103.4, client_ref: 'queued-0001-abcdef' }), 201);
+  // Sent an hour after the fix: beyond clock_skew_s (600), so placed at the receive time and flagged.
+  const b = expectOk(await post({ age_s: 3600, client_ref: 'queued-0002-abcdef' }), 201);
+  assert.equal(b.at, now);
+  assert.equal(b.device_time, now - 3600);
+  assert.deepEqual(b.flags, ['clock']);
+  // Bad input names the field; nothing stored.
+  const n = count();
+  for (const [body, code, field] of [
+    [{ age_s: -1 }, 'invalid_value', 'age_s'], [{ age_s: '60' }, 'invalid_type', 'age_s'], [{ age_s: 1.5 }, 'invalid_type', 'age_s'],
+    [{ age_s: 30 * 86400 + 1 }, 'invalid_value', 'age_s'], [{ client_ref: 'short' }, 'invalid_value', 'client_ref'],
+    [{ client_ref: 'has space inside' }, 'invalid_value', 'client_ref'], [{ client_ref: 'x'.repeat(65) }, 'too_long', 'client_ref'],
+    [{ client_ref: 12345678 }, 'invalid_type', 'client_ref'],
+  ])
+    expectError(await post(body), 400, code, { field });
+  assert.equal(count(), n);
+  writeFileSync(srv.clockFile, `${offset}\n`);   // running again, from no earlier than the stop
+});
+
 test('scope: a secretary sees only themselves, a town official their town, 洪川镇 invisible to the official', async () => {
   later(3600);
   const mineOut = expectOk(await secOut.post('/api/v1/duty/checkins', { lat: 29.6, lon: 103.1 }), 201);
