@@ -48,8 +48,8 @@ const prepare = () => (prepared ||= (async () => {
 })());
 
 // The secretary's phone on the duty page.
-async function dutyPage(geo) {
-  const ph = await phone({ geo });
+async function dutyPage(geo, allow) {
+  const ph = await phone({ geo, allow });
   await logIn(ph.page, 'secretary');
   await ph.page.getByTestId('nav-duty').click();
   await ph.page.getByTestId('duty-page').waitFor();
@@ -232,6 +232,75 @@ test('geolocation denied, no fix, or far away: clear messages; nothing stored, o
     await page.getByTestId('checkin-gps-error').waitFor({ state: 'detached' });
     assert.equal(await count(), n0 + 1);
     await shot(page, '08-outside');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('no network: the check-in waits on the phone, survives closing the page, and goes by itself when the network is back', { skip }, async () => {
+  await prepare();
+  const geo = { latitude: T.inside.lat + north(10), longitude: T.inside.lon, accuracy: 20 };
+  // Offline, the browser reports each failed request (the check-in, the live stream) as a console error.
+  const offline = (msg) => /ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(msg);
+  const listed = async () => (await T.secretary('GET', '/duty/checkins?per_page=200')).body.items;
+  const n0 = (await listed()).length;
+  const { context, page, errors } = await dutyPage(geo, offline);
+  try {
+    await waitLive(page);
+    // 1. No signal: kept on the phone, said so; nothing reaches the server.
+    await context.setOffline(true);
+    const fixA = Date.now() / 1000;
+    await page.getByTestId('checkin-button').click();
+    const queued = page.getByTestId('checkin-queued');
+    await queued.waitFor();
+    assert.equal(await queued.getAttribute('data-count'), '1');
+    assert.match(await text(queued), /网络恢复后自动补发/);
+    assert.equal(await page.getByTestId('checkin-result').count(), 0);
+    assert.equal(await page.getByTestId('checkin-error').count(), 0, 'no error: it is kept, not lost');
+    await shot(page, '09-queued');
+    // The page is closed before the network comes back; a few seconds pass.
+    await page.close();
+    await new Promise((ok) => setTimeout(ok, 3000));
+    assert.equal((await listed()).length, n0, 'nothing stored while offline');
+    await context.setOffline(false);
+    // 2. Opened again: it goes at once, dated when the position was taken.
+    const page2 = await context.newPage();
+    page2.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
+    page2.on('console', (msg) => { if (msg.type() === 'error' && !offline(msg.text())) errors.push('console: ' + msg.text()); });
+    await page2.goto(web.base + '/#/duty');
+    const result = page2.getByTestId('checkin-result');
+    await result.waitFor();
+    await page2.getByTestId('checkin-queued').waitFor({ state: 'detached' });
+    const aId = Number(await result.getAttribute('data-id'));
+    const a = (await listed()).find((c) => c.id === aId);
+    assert.ok(a, 'stored');
+    assert.ok(a.received_at - a.at >= 3, `placed when taken: at ${a.at}, received ${a.received_at}`);
+    assert.ok(Math.abs(a.at - fixA) <= 2, `at ${a.at} vs the fix at ${fixA}`);
+    // (Not flagged clock: sent within clock_skew_s. The test before this one checked in 5 km away
+    // seconds ago, so a speed flag may stand.)
+    assert.ok(!a.flags.includes('clock') && !a.flags.includes('outside'), a.flags.join());
+    assert.equal(a.inside, true);
+    // 3. Offline on an open page, with a photo: sent by itself when the browser is online again.
+    await waitLive(page2);
+    await context.setOffline(true);
+    await page2.getByTestId('checkin-note').evaluate((el) => el.closest('details').open = true);
+    await page2.getByTestId('checkin-note').fill('山里没信号');
+    await page2.getByTestId('checkin-photo').setInputFiles({ name: 'hill.png', mimeType: 'image/png', buffer: PNG });
+    await page2.getByTestId('checkin-button').click();
+    await page2.getByTestId('checkin-queued').waitFor();
+    await page2.evaluate(() => { window.__noReload = 1; });
+    await context.setOffline(false);
+    await page2.getByTestId('checkin-queued').waitFor({ state: 'detached' });
+    await page2.locator(`[data-testid=checkin-result]:not([data-id="${a.id}"])`).waitFor();
+    assert.equal(await page2.evaluate(() => window.__noReload), 1, 'no reload');
+    const all = await listed();
+    assert.equal(all.length, n0 + 2, 'each check-in stored once');
+    const b = all.find((c) => c.note === '山里没信号');
+    assert.ok(b, 'the second check-in, with its note');
+    assert.equal(b.photos.length, 1, 'and its photo');
+    assert.equal(await page2.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('xc.duty.outbox')).length), 0,
+      'the outbox is empty');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

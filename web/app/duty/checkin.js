@@ -11,6 +11,7 @@ import { metres } from '../households.js';
 import { locate } from '../leaflet.js';
 import { subscribe, isLive } from './events.js';
 import { learnServerNow, serverNow, setCountyOffset, countyDay, hhmm, dayTime } from './clock.js';
+import { newRef, keep, pending, flush, hasPhoto } from './outbox.js';
 
 const RECENT_DAYS = 7;                  // the check-in list reaches this far back
 const PHOTO_MAX = 5 * 1024 * 1024;      // the server takes photos up to 5 MiB (JPEG, PNG or WebP)
@@ -18,6 +19,7 @@ const PHOTO_TIMEOUT_MS = 120000;        // a photo on a weak signal takes a whil
 const GPS_TIMEOUT_MS = 20000;
 const LIVE_RELOAD_MS = 500;
 const SPOT_LIST_MAX = 20;               // spot checks fetched per status (newest first)
+const OUTBOX_RETRY_MS = 30000;          // a queued check-in is tried again this often (and when online)
 
 // ---- time: the county's local clock (clock.js), whatever the phone's time zone ---------------
 
@@ -64,7 +66,8 @@ export function DutyPage({ me }) {
 
   return html`<div class="duty-page" data-testid="duty-page">
     <${SpotBanner} items=${spots.items} answered=${answered} onCheckIn=${() => checkIn.current()} />
-    <${CheckinCard} tick=${tick} live=${spots.live} start=${checkIn} onCheckedIn=${checkedIn} />
+    <${CheckinCard} userId=${me.user.id} skew=${settings.data ? settings.data.clock_skew_s : 600} tick=${tick}
+      live=${spots.live} start=${checkIn} onCheckedIn=${checkedIn} />
     <${RecentCheckins} tick=${tick} />
     <${Leaves} />
     <${Devices} />
@@ -164,7 +167,7 @@ function SpotBanner({ items, answered, onCheckIn }) {
 
 // ---- the check-in card -----------------------------------------------------------------------
 
-function CheckinCard({ tick, live, start, onCheckedIn }) {
+function CheckinCard({ userId, skew, tick, live, start, onCheckedIn }) {
   const today = useLoad(() => api('GET', '/duty/today').then((d) => { learnServerNow(d.now); return d; }), [tick]);
   const [phase, setPhase] = useState(null); // null | 'locating' | 'sending'
   const [gpsError, setGpsError] = useState(null); // a locate() code
@@ -174,6 +177,29 @@ function CheckinCard({ tick, live, start, onCheckedIn }) {
   const [photo, setPhoto] = useState(null);
   const [photoKey, setPhotoKey] = useState(0); // remounts the file input to clear it
   const [done, setDone] = useState(null); // the check-in the server stored
+  const [queued, setQueued] = useState(() => pending(userId)); // check-ins waiting for the network
+
+  // Send what waits in the outbox; show the result for `ref` (the check-in just made), or the last sent.
+  async function send(ref) {
+    const r = await flush(userId, PHOTO_TIMEOUT_MS);
+    setQueued(pending(userId));
+    if (r.dropped.length) setError(r.dropped[r.dropped.length - 1].error);
+    if (!r.sent.length) return;
+    const shown = r.sent.find((x) => x.ref === ref) || r.sent[r.sent.length - 1];
+    if (shown.c.photo_error) setPhotoError(shown.c.photo_error);
+    setDone(shown.c);
+    onCheckedIn(shown.c);
+  }
+
+  // Queued check-ins go as soon as the network is back, and every OUTBOX_RETRY_MS meanwhile.
+  useEffect(() => {
+    if (!queued.length) return undefined;
+    const retry = () => { if (navigator.onLine !== false) send(null); };
+    const timer = setInterval(retry, OUTBOX_RETRY_MS);
+    window.addEventListener('online', retry);
+    return () => { clearInterval(timer); window.removeEventListener('online', retry); };
+  }, [queued.length]);
+  useEffect(() => { if (queued.length) send(null); }, []);
 
   async function checkIn() {
     if (phase) return;
@@ -186,28 +212,16 @@ function CheckinCard({ tick, live, start, onCheckedIn }) {
       setGpsError(e.message);
       return;
     }
-    setPhase('sending');
-    const body = { lat: pos.lat, lon: pos.lon, accuracy: Math.round(pos.accuracy * 10) / 10 };
-    if (note.trim()) body.note = note.trim();
-    let c;
-    try { c = await api('POST', '/duty/checkins', body); } catch (e) {
-      setPhase(null);
-      setError(e);
-      return;
-    }
-    if (photo) {
-      try {
-        await api('POST', `/duty/checkins/${c.id}/photos`, photo,
-          { type: photo.type || 'application/octet-stream', timeout: PHOTO_TIMEOUT_MS });
-        c = { ...c, photo_sent: true };
-      } catch (e) { setPhotoError(e); } // the check-in stands; the error stays in view
-    }
-    setPhase(null);
-    setDone(c);
+    // Into the outbox first, so that a lost connection, or the page closed while sending, keeps it.
+    const item = { ref: newRef(), lat: pos.lat, lon: pos.lon, accuracy: Math.round(pos.accuracy * 10) / 10, taken: Date.now() };
+    if (note.trim()) item.note = note.trim();
+    keep(userId, item, photo);
+    setQueued(pending(userId));
     setNote('');
     setPhoto(null);
     setPhotoKey((k) => k + 1);
-    onCheckedIn(c);
+    setPhase('sending');
+    try { await send(item.ref); } finally { setPhase(null); }
   }
 
   function pickPhoto(e) {
@@ -240,6 +254,7 @@ function CheckinCard({ tick, live, start, onCheckedIn }) {
     ${gpsError && html`<p class="error" role="alert" data-testid="checkin-gps-error" data-code=${gpsError}>
       ${t('duty.gps.' + gpsError, t('duty.gps.unavailable'))}</p>`}
     <${ErrorBox} error=${error} testid="checkin-error" />
+    ${queued.length > 0 && html`<${Outbox} items=${queued} skew=${skew} busy=${busy} onRetry=${() => send(null)} />`}
     ${done && html`<${CheckinResult} c=${done} />`}
     <${ErrorBox} error=${photoError} testid="checkin-photo-error" />
     <details class="checkin-extra" data-testid="checkin-extra">
@@ -278,6 +293,20 @@ function TodayWindows({ today }) {
       })}
     </ul>
     ${today.data && d.working !== false && !wins.length && html`<p class="muted small">${t('duty.no_windows')}</p>`}
+  </div>`;
+}
+
+// Check-ins kept on the phone until the network is back: when each position was taken (server
+// time, as the page knows it) and what counts (within skew seconds: the time taken).
+function Outbox({ items, skew, busy, onRetry }) {
+  const takenAt = (x) => serverNow() - (Date.now() - x.taken) / 1000;
+  return html`<div class="notice warn-box" role="status" data-testid="checkin-queued" data-count=${items.length}>
+    <strong>${t('duty.queued', { n: items.length })}</strong>
+    <div class="small">${t('duty.queued_how', { min: Math.round(skew / 60) })}</div>
+    <ul class="small">${items.map((x) => html`<li key=${x.ref}>${t('duty.queued_one', { at: hhmm(takenAt(x)) })}
+      ${hasPhoto(x.ref) && html` · ${t('duty.queued_photo')}`}</li>`)}</ul>
+    <button type="button" class="btn" data-testid="checkin-retry" disabled=${busy} onClick=${onRetry}>
+      ${t('duty.queued_retry')}</button>
   </div>`;
 }
 
