@@ -65,6 +65,8 @@ int64_t api_count(req *r, const char *from, const where *w);
 /* Every row of the bound statement st through row (as api_page), then
 ** db_done(st); NULL on error. */
 json_t *api_rows(req *r, db_stmt *st, api_row_fn row, const void *ctx);
+/* An api_row_fn for rows read by db_row_json: ctx is the string of column types. */
+json_t *api_typed_row(db_stmt *st, const void *types);
 /* The subtree a list covers: the caller's, or ?org_id= inside it (checked). */
 int api_list_path(req *r, char path[256]);
 

@@ -1,5 +1,6 @@
 /* common.c: helpers shared by the API handlers (see api.h). */
 #include "api/api.h"
+#include "db/db_json.h"
 #include "auth/password.h"
 #include "io/table_out.h"
 
@@ -117,6 +118,8 @@ json_t *api_rows(req *r, db_stmt *st, api_row_fn row, const void *ctx) {
     }
     return items;
 }
+
+json_t *api_typed_row(db_stmt *st, const void *types) { return db_row_json(st, types); }
 
 void reply_all(req *r, json_t *items) {
     int64_t n = (int64_t)json_array_size(items);

@@ -726,41 +726,14 @@ static int today_secretaries(req *r, today *T, json_t *out, json_t *missing) {
     return 0;
 }
 
-static int today_open_spot_checks(req *r, const today *T, json_t *out) {
-    db_stmt *st = db_prepare(r->db,
-                             "SELECT s.id, s.user_id, s.requested_at, s.deadline_at, s.note FROM spot_check s"
-                             " WHERE s.status = 'open' AND s.user_id IN (" SEC_IDS ")"
-                             " ORDER BY s.deadline_at, s.id LIMIT $4", &r->err);
-    if (!st) return -1;
+/* The open records (spot checks, inquiries) of the secretaries in scope, by sql
+** (scope in $1-$3, LIMIT $4), with db_row_json column types; NULL on error. */
+static json_t *today_open(req *r, const today *T, const char *sql, const char *types) {
+    db_stmt *st = db_prepare(r->db, sql, &r->err);
+    if (!st) return NULL;
     scope_bind(st, &T->sc);
     db_bind_int(st, 4, TODAY_MAX_OPEN);
-    int rc;
-    while ((rc = db_step(st, &r->err)) == 1)
-        json_array_append_new(out, json_pack("{s:I, s:I, s:I, s:I, s:s?}", "id", (json_int_t)db_col_int(st, 0),
-                                             "user_id", (json_int_t)db_col_int(st, 1), "requested_at",
-                                             (json_int_t)db_col_int(st, 2), "deadline_at",
-                                             (json_int_t)db_col_int(st, 3), "note", db_col_text(st, 4)));
-    db_done(st);
-    return rc < 0 ? -1 : 0;
-}
-
-static int today_open_inquiries(req *r, const today *T, json_t *out) {
-    db_stmt *st = db_prepare(r->db,
-                             "SELECT i.id, i.user_id, i.kind, i.day, i.window_idx, i.spot_check_id, i.opened_at,"
-                             " i.call_made FROM inquiry i WHERE i.status = 'open' AND i.user_id IN (" SEC_IDS ")"
-                             " ORDER BY i.opened_at, i.id LIMIT $4", &r->err);
-    if (!st) return -1;
-    scope_bind(st, &T->sc);
-    db_bind_int(st, 4, TODAY_MAX_OPEN);
-    int rc;
-    while ((rc = db_step(st, &r->err)) == 1)
-        json_array_append_new(out, json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:I, s:b}", "id",
-                                             (json_int_t)db_col_int(st, 0), "user_id", (json_int_t)db_col_int(st, 1),
-                                             "kind", db_col_text(st, 2), "day", db_col_text(st, 3), "window_idx",
-                                             db_col_json(st, 4, 'i'), "spot_check_id", db_col_json(st, 5, 'i'), "opened_at",
-                                             (json_int_t)db_col_int(st, 6), "call_made", (int)db_col_int(st, 7)));
-    db_done(st);
-    return rc < 0 ? -1 : 0;
+    return api_rows(r, st, api_typed_row, types);
 }
 
 int h_duty_today(req *r) {
@@ -770,11 +743,22 @@ int h_duty_today(req *r) {
     duty_local_day(&T.s, r->now, T.day);
     T.t0 = duty_day_start(&T.s, T.day);
     T.working = duty_is_working(r->db, &T.s, T.day, &r->err);
-    json_t *secs = json_array(), *missing = json_array(), *spots = json_array(), *inquiries = json_array();
+    json_t *secs = json_array(), *missing = json_array(), *spots = NULL, *inquiries = NULL;
     int rc = T.working < 0 || secs_load(r, &T.sc, 0, &T.secs) ? -1 : 0;
     if (!rc) rc = today_secretaries(r, &T, secs, missing);
-    if (!rc) rc = today_open_spot_checks(r, &T, spots);
-    if (!rc) rc = today_open_inquiries(r, &T, inquiries);
+    if (!rc && !(spots = today_open(r, &T,
+                                    "SELECT s.id AS id, s.user_id AS user_id, s.requested_at AS requested_at,"
+                                    " s.deadline_at AS deadline_at, s.note AS note FROM spot_check s"
+                                    " WHERE s.status = 'open' AND s.user_id IN (" SEC_IDS ")"
+                                    " ORDER BY s.deadline_at, s.id LIMIT $4", "iiiis")))
+        rc = -1;
+    if (!rc && !(inquiries = today_open(r, &T,
+                                        "SELECT i.id AS id, i.user_id AS user_id, i.kind AS kind, i.day AS day,"
+                                        " i.window_idx AS window_idx, i.spot_check_id AS spot_check_id,"
+                                        " i.opened_at AS opened_at, i.call_made AS call_made FROM inquiry i"
+                                        " WHERE i.status = 'open' AND i.user_id IN (" SEC_IDS ")"
+                                        " ORDER BY i.opened_at, i.id LIMIT $4", "iissiiib")))
+        rc = -1;
     if (!rc)
         reply_json(r, 200, json_pack("{s:I, s:s, s:b, s:o, s:O, s:O, s:O, s:O}", "now", (json_int_t)r->now, "day",
                                      T.day, "working", T.working, "windows", today_windows(&T, r->now), "secretaries", secs, "not_checked_in",
