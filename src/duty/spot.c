@@ -110,18 +110,19 @@ typedef struct candidate { int64_t id, deadline, requested; } candidate;
 
 /* Open ones in time, or past their deadline (open or no_answer) but
 ** requested the same local day; not yet answered. */
-static int candidates(db *d, int64_t user_id, int64_t received, candidate *c, int *n, xerr *e) {
+static int candidates(db *d, int64_t user_id, int64_t taken, int64_t received, candidate *c, int *n, xerr *e) {
     char today[11];
     int64_t day_start;
     if (local_day(d, received, received, today, &day_start, e)) return -1;
     db_stmt *st = db_prepare(d,
         "SELECT id, deadline_at, requested_at FROM spot_check WHERE user_id = $1 AND checkin_id IS NULL"
-        " AND requested_at <= $2 AND ((status = 'open' AND deadline_at >= $2)"
+        " AND requested_at <= $2 AND requested_at <= $4 AND ((status = 'open' AND deadline_at >= $2)"
         " OR (status IN ('open', 'no_answer') AND requested_at >= $3)) ORDER BY id LIMIT 64", e);
     if (!st) return -1;
     db_bind_int(st, 1, user_id);
     db_bind_int(st, 2, received);
     db_bind_int(st, 3, day_start);
+    db_bind_int(st, 4, taken + SPOT_TAKEN_SLACK_S);
     int rc;
     *n = 0;
     while ((rc = db_step(st, e)) == 1 && *n < MAX_ANSWERED)
@@ -144,11 +145,11 @@ static int answer(db *d, const candidate *c, const char *status, int64_t checkin
     return n < 0 ? -1 : n == 1;
 }
 
-int spot_on_checkin(db *d, int64_t user_id, int64_t checkin_id, int64_t received, int inside,
+int spot_on_checkin(db *d, int64_t user_id, int64_t checkin_id, int64_t taken, int64_t received, int inside,
                     json_t *answered, xerr *e) {
     candidate c[MAX_ANSWERED];
     int n;
-    if (candidates(d, user_id, received, c, &n, e)) return -1;
+    if (candidates(d, user_id, taken, received, c, &n, e)) return -1;
     audit_ctx ctx = system_ctx(received);
     for (int i = 0; i < n; i++) {
         const char *status = received > c[i].deadline ? "late" : inside == 0 ? "outside" : "ok";

@@ -43,11 +43,15 @@ int64_t spot_create(db *d, const audit_ctx *ctx, int64_t user_id, int64_t deadli
 ** Audited, its event queued; inside the caller's transaction. */
 int spot_cancel(db *d, const audit_ctx *ctx, int64_t id, xerr *e);
 
-/* A check-in of user_id received at `received` (inside: 1, 0, or -2 no
-** fence, which counts as inside) answers their open and unanswered spot
-** checks. Appends the ids answered to `answered` (a JSON array). Inside the
+/* A check-in of user_id taken at `taken` and received at `received` (inside:
+** 1, 0, or -2 no fence, which counts as inside) answers their open and
+** unanswered spot checks requested before it was taken (SPOT_TAKEN_SLACK_S
+** allowing for a device clock a little behind): a spot check asks where the
+** secretary is now, which a point buffered from before the request does not
+** say. Appends the ids answered to `answered` (a JSON array). Inside the
 ** caller's transaction; 0 or -1. */
-int spot_on_checkin(db *d, int64_t user_id, int64_t checkin_id, int64_t received, int inside,
+#define SPOT_TAKEN_SLACK_S 60
+int spot_on_checkin(db *d, int64_t user_id, int64_t checkin_id, int64_t taken, int64_t received, int inside,
                     json_t *answered, xerr *e);
 
 /* Mark open spot checks past their deadline no_answer and open their

@@ -216,6 +216,23 @@ test('answered in time but outside the fence: outside, and an inquiry opens', as
   assert.equal(inquiries(s.id), 1);
 });
 
+test('a point taken before the request does not answer it: a check-in queued offline, a device\'s old buffered point', async () => {
+  const [s] = await ask(official, { user_ids: [T.sec] });
+  setClock(offset + 60);
+  // The web page sends a check-in it kept while offline, located 2 minutes before the request.
+  const queued = await checkin(sec, { ...INSIDE, age_s: 180, client_ref: 'spot-queued-0001' });
+  assert.deepEqual(queued.spot_checks, []);
+  assert.equal(queued.at, s.requested_at - 120);
+  // Traccar Client sends a point it buffered an hour ago (placed at the receive time, flagged clock).
+  const res = await fetch(`${srv.base}/api/v1/osmand?id=hongya-demo-secretary&lat=${INSIDE.lat}&lon=${INSIDE.lon}&timestamp=${serverNow() - 3600}`);
+  assert.equal(res.status, 200);
+  assert.equal((await spot(official, s.id)).status, 'open', 'neither says where the secretary is now');
+  // Within a minute before the request (a device clock a little behind) and after it: answered.
+  const fresh = await checkin(sec, { ...INSIDE, age_s: 90 });
+  assert.deepEqual(fresh.spot_checks, [s.id]);
+  assert.equal((await spot(official, s.id)).status, 'ok');
+});
+
 test('a check-in after the deadline, before the job ran: late, and an inquiry opens', async () => {
   const [s] = await ask(official, { user_ids: [T.sec], deadline_minutes: 1 });
   setClock(offset + 61);
