@@ -345,7 +345,7 @@ test('inquiries read-only; leave request filed and withdrawn; a Traccar Client d
     assert.equal(url, web.base + '/api/v1/osmand');
     await page.getByTestId('device-item').filter({ hasText: '测试手机' }).waitFor();
     await page.getByTestId('traccar-setup').scrollIntoViewIfNeeded();
-    await shot(page, '09-device');
+    await shot(page, '10-device');
     const q = new URLSearchParams({ id: ident, lat: String(T.inside.lat), lon: String(T.inside.lon),
       timestamp: String(Math.floor(Date.now() / 1000)), accuracy: '12' });
     const r = await fetch(url + '?' + q);
