@@ -120,7 +120,6 @@ int h_duty_checkin_create(req *r) {
 
 /* ---- the list -------------------------------------------------------------------- */
 
-/* May the caller see user_id's points? 0, or 404 (no such user) / 403. */
 /* The filters of the list: whose points (user_id, checked) and which local days. */
 static int list_filters(req *r, const duty_settings *s, where *w, char lo[256], char hi[256]) {
     int64_t user_id;
