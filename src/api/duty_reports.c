@@ -312,18 +312,19 @@ static json_t *flags_json(const char *flags) {
 
 #define LEDGER_CHECKINS \
     "SELECT c.id, c.user_id, c.at, c.pos, c.accuracy, c.inside, c.flags, c.source, c.note," \
-    " CASE WHEN EXISTS (SELECT 1 FROM checkin_photo p WHERE p.checkin_id = c.id) THEN 1 ELSE 0 END" \
-    " FROM checkin c WHERE c.user_id IN (" SEC_IDS ") AND c.at >= $4 AND c.at < $5 ORDER BY c.at, c.id"
+    " CASE WHEN EXISTS (SELECT 1 FROM checkin_photo p WHERE p.checkin_id = c.id) THEN 1 ELSE 0 END," \
+    " c.received_at FROM checkin c WHERE c.user_id IN (" SEC_IDS ") AND c.at >= $4 AND c.at < $5 ORDER BY c.at, c.id"
 
 /* A row of LEDGER_CHECKINS as the ledger shows it; NULL when its position does not decrypt. */
 static json_t *checkin_json(db_stmt *st) {
     double lat, lon;
     if (checkin_pos_decode(db_col_text(st, 3), &lat, &lon)) return NULL;
     const char *note = db_col_text(st, 8);
-    return json_pack("{s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:s, s:s?, s:b}", "id", (json_int_t)db_col_int(st, 0),
-                     "at", (json_int_t)db_col_int(st, 2), "lat", lat, "lon", lon, "accuracy", db_col_json(st, 4, 'r'),
-                     "inside", db_col_json(st, 5, 'b'), "flags", flags_json(db_col_text(st, 6)), "source",
-                     db_col_text(st, 7), "note", note, "has_photo", (int)db_col_int(st, 9));
+    return json_pack("{s:I, s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:s, s:s?, s:b}", "id", (json_int_t)db_col_int(st, 0),
+                     "at", (json_int_t)db_col_int(st, 2), "received_at", (json_int_t)db_col_int(st, 10), "lat", lat,
+                     "lon", lon, "accuracy", db_col_json(st, 4, 'r'), "inside", db_col_json(st, 5, 'b'), "flags",
+                     flags_json(db_col_text(st, 6)), "source", db_col_text(st, 7), "note", note, "has_photo",
+                     (int)db_col_int(st, 9));
 }
 
 static int fill_checkins(req *r, const ledger *L, page *p) {

@@ -190,6 +190,10 @@ test('ledger: filters by village, secretary and dates; CSV and XLSX exports answ
   await prepare();
   const day = (await T.official('GET', '/duty/today')).body.day;
   const from = new Date(Date.parse(day + 'T00:00:00Z') - 3 * 86400000).toISOString().slice(0, 10);
+  // A check-in the secretary's phone kept offline and sent 5 minutes after locating: marked in the ledger.
+  const hh = (await T.secretary('GET', '/households?per_page=200')).body.items.find((h) => typeof h.lat === 'number');
+  const late = await T.secretary('POST', '/duty/checkins', { lat: hh.lat, lon: hh.lon, accuracy: 12, age_s: 300, client_ref: 'ledger-late-0001' });
+  assert.equal(late.status, 201, JSON.stringify(late.body));
   const want = (await T.official('GET', `/duty/ledger?org_id=${T.villageId}&user_id=${T.secId}&from=${from}&to=${day}`)).body;
   const { context, page, errors } = await phone();
   try {
@@ -215,6 +219,9 @@ test('ledger: filters by village, secretary and dates; CSV and XLSX exports answ
       assert.equal(await page.locator(`[data-testid=ledger-row][data-day="${day}"] [data-testid=ledger-checkin]`).count(),
         todayRow.checkins.length);
     }
+    const sentLate = want.items.flatMap((x) => x.checkins).filter((c) => c.received_at - c.at >= 120);
+    assert.ok(sentLate.some((c) => c.id === late.body.id), 'the late one is in the ledger, with its receive time');
+    assert.equal(await page.getByTestId('ledger-sent-late').count(), sentLate.length);
     await shot(page, '05-ledger');
 
     // The export links carry the same filters and answer 200 with the session.
