@@ -320,11 +320,13 @@ static json_t *checkin_json(db_stmt *st) {
     double lat, lon;
     if (checkin_pos_decode(db_col_text(st, 3), &lat, &lon)) return NULL;
     const char *note = db_col_text(st, 8);
-    return json_pack("{s:I, s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:s, s:s?, s:b}", "id", (json_int_t)db_col_int(st, 0),
-                     "at", (json_int_t)db_col_int(st, 2), "received_at", (json_int_t)db_col_int(st, 10), "lat", lat,
-                     "lon", lon, "accuracy", db_col_json(st, 4, 'r'), "inside", db_col_json(st, 5, 'b'), "flags",
-                     flags_json(db_col_text(st, 6)), "source", db_col_text(st, 7), "note", note, "has_photo",
-                     (int)db_col_int(st, 9));
+    int64_t at = db_col_int(st, 2), received = db_col_int(st, 10);
+    return json_pack("{s:I, s:I, s:I, s:b, s:f, s:f, s:o, s:o, s:o, s:s, s:s?, s:b}",
+                     "id", (json_int_t)db_col_int(st, 0), "at", (json_int_t)at, "received_at", (json_int_t)received,
+                     "sent_late", received - at >= DUTY_SENT_LATE_S, "lat", lat, "lon", lon,
+                     "accuracy", db_col_json(st, 4, 'r'), "inside", db_col_json(st, 5, 'b'),
+                     "flags", flags_json(db_col_text(st, 6)), "source", db_col_text(st, 7), "note", note,
+                     "has_photo", (int)db_col_int(st, 9));
 }
 
 static int fill_checkins(req *r, const ledger *L, page *p) {
@@ -481,21 +483,28 @@ static const char *ledger_label(const req *r, const char *code) {
         {"outside", "村外", "outside"},   {"accuracy", "精度差", "accuracy"}, {"speed", "速度异常", "speed"},
         {"clock", "时间异常", "clock"},   {"web", "网页", "web"},             {"osmand", "OsmAnd", "osmand"},
         {"traccar", "Traccar", "traccar"}, {"yes", "是", "yes"},              {"no", "否", "no"},
-        {"none", "无签到", "no check-in"},
+        {"none", "无签到", "no check-in"}, {"sent_late", "补发", "sent"},
     };
     for (size_t i = 0; i < sizeof L / sizeof L[0]; i++)
         if (!strcmp(L[i][0], code)) return L[i][en(r) ? 2 : 1];
     return code;
 }
 
-/* The check-in's flags as labels joined the language's way. */
-static void flags_text(const req *r, json_t *flags, strbuf *out) {
+/* The check-in's flags as labels joined the language's way, then "补发 HH:MM:SS"
+** (its receive time) when it was sent late. */
+static void flags_text(const req *r, const duty_settings *s, json_t *c, strbuf *out) {
     size_t i;
     json_t *f;
+    const char *sep = en(r) ? ";" : "、";
     strbuf_reset(out);
-    json_array_foreach(flags, i, f) {
-        if (i) strbuf_addstr(out, en(r) ? ";" : "、");
+    json_array_foreach(json_object_get(c, "flags"), i, f) {
+        if (i) strbuf_addstr(out, sep);
         strbuf_addstr(out, ledger_label(r, json_string_value(f)));
+    }
+    if (json_is_true(json_object_get(c, "sent_late"))) {
+        char at[9];
+        local_time(s, json_integer_value(json_object_get(c, "received_at")), 1, at);
+        strbuf_addf(out, "%s%s %s", out->len ? sep : "", ledger_label(r, "sent_late"), at);
     }
 }
 
@@ -516,7 +525,7 @@ static int ledger_row(req *r, const duty_settings *s, json_t *item, json_t *c, t
         snprintf(lat, sizeof lat, "%.6f", json_real_value(json_object_get(c, "lat")));
         snprintf(lon, sizeof lon, "%.6f", json_real_value(json_object_get(c, "lon")));
         if (json_is_real(a)) snprintf(acc, sizeof acc, "%.0f", json_real_value(a));
-        flags_text(r, json_object_get(c, "flags"), &flags);
+        flags_text(r, s, c, &flags);
         v[LC_TIME] = time;
         v[LC_LAT] = lat;
         v[LC_LON] = lon;

@@ -23,6 +23,10 @@
 
 #define DUTY_MAX_WINDOWS 6
 
+/* A check-in received this long after its time was kept on the phone (no
+** network) and sent later: the ledger marks it "补发" with its receive time. */
+#define DUTY_SENT_LATE_S 120
+
 /* SQL condition: check-in row `c` (a table name or alias) proves presence:
 ** inside the fence (or the village has none) and accurate enough. The job
 ** judges windows by it; the today view shows a window met by it at once. */

@@ -445,6 +445,16 @@ test('a check-in the page queued offline: age_s places it when taken (within clo
   assert.equal(a.device_time, now - 300);
   assert.equal(a.received_at, now);
   assert.deepEqual(a.flags, []);
+  // The supervisors' ledger marks it sent late, with its receive time (county time, UTC+8), in the export too.
+  const localDay = (t) => new Date((t + 8 * 3600) * 1000).toISOString().slice(0, 10);
+  const localTime = (t) => new Date((t + 8 * 3600) * 1000).toISOString().slice(11, 19);
+  const range = `user_id=${T.secretary}&from=${localDay(a.at)}&to=${localDay(now)}`;
+  const row = expectOk(await official.get(`/api/v1/duty/ledger?${range}`), 200).items.flatMap((x) => x.checkins).find((x) => x.id === a.id);
+  assert.equal(row.sent_late, true);
+  assert.equal(row.received_at, now);
+  const csv = await official.get(`/api/v1/duty/ledger.csv?${range}`);
+  assert.equal(csv.status, 200);
+  assert.ok(csv.text.includes(`补发 ${localTime(now)}`), csv.text.slice(0, 600));
   // The answer was lost: the page sends the same check-in again and gets the stored one, with its photo.
   expectOk(await upload(secretary, a.id, PNG), 201);
   const before_ = count();

@@ -194,6 +194,7 @@ test('ledger: one item per secretary per working day or day with check-ins, with
   assert.ok(Math.abs(mon.checkins[0].lat - (CENTRE[0] + 0.001)) < 1e-6 && Math.abs(mon.checkins[0].lon - CENTRE[1]) < 1e-6);
   assert.equal(mon.checkins[0].accuracy, 15);
   assert.equal(mon.checkins[0].received_at, mon.checkins[0].at, 'sent at once');
+  assert.equal(mon.checkins[0].sent_late, false);
   assert.deepEqual(mon.windows.map((w) => [w.idx, w.status, w.checkin_id]), [[0, 'met', mon.checkins[0].id], [1, 'met', mon.checkins[2].id]]);
   assert.equal(mon.windows[1].start, local('2027-03-01 14:30'));
   assert.deepEqual(item('2027-03-02', 'secA').windows.map((w) => w.status), ['met', 'excused'], 'the accepted inquiry excused the window');

@@ -12,7 +12,6 @@ import { Flags, PlaceBadge, WindowChips } from './today.js';
 
 const PER_PAGE = 30;
 const DAYS_BACK = 6; // the default range: the last seven days
-const SENT_LATE_S = 120; // a check-in received this long after it was taken is marked as sent later
 
 function filtersOf(params) {
   return {
@@ -103,7 +102,7 @@ function LedgerDay({ x }) {
     ${checkins.length > 0 && html`<ol class="duty-checkins">${checkins.map((c) => html`<li data-testid="ledger-checkin"
         data-inside=${c.inside === null || c.inside === undefined ? '' : String(Number(c.inside))}>
       <span class="mono">${hhmm(c.at)}</span>
-      ${c.received_at - c.at >= SENT_LATE_S && html`<span class="badge" data-testid="ledger-sent-late"
+      ${c.sent_late && html`<span class="badge" data-testid="ledger-sent-late"
         title=${t('sup.ledger.sent_late_hint')}>${t('sup.ledger.sent_late', { at: hhmm(c.received_at) })}</span>`}
       ${typeof c.lat === 'number' && html`<span class="mono small">${c.lat.toFixed(5)}, ${c.lon.toFixed(5)}</span>`}
       ${typeof c.accuracy === 'number' && html`<span class="small muted">±${Math.round(c.accuracy)} m</span>`}
