@@ -238,7 +238,7 @@ test('geolocation denied, no fix, or far away: clear messages; nothing stored, o
   }
 });
 
-test('no network: the check-in waits on the phone, survives closing the page, and goes by itself when the network is back', { skip }, async () => {
+test('no network: the check-in and its photo wait on the phone, survive closing the page, and go by themselves when the network is back', { skip }, async () => {
   await prepare();
   const geo = { latitude: T.inside.lat + north(10), longitude: T.inside.lon, accuracy: 20 };
   // Offline, the browser reports each failed request (the check-in, the live stream) as a console error.
@@ -250,12 +250,15 @@ test('no network: the check-in waits on the phone, survives closing the page, an
     await waitLive(page);
     // 1. No signal: kept on the phone, said so; nothing reaches the server.
     await context.setOffline(true);
+    await page.getByTestId('checkin-note').evaluate((el) => el.closest('details').open = true);
+    await page.getByTestId('checkin-photo').setInputFiles({ name: 'office.png', mimeType: 'image/png', buffer: PNG });
     const fixA = Date.now() / 1000;
     await page.getByTestId('checkin-button').click();
     const queued = page.getByTestId('checkin-queued');
     await queued.waitFor();
     assert.equal(await queued.getAttribute('data-count'), '1');
     assert.match(await text(queued), /网络恢复后自动补发/);
+    assert.match(await text(queued), /含照片/);
     assert.equal(await page.getByTestId('checkin-result').count(), 0);
     assert.equal(await page.getByTestId('checkin-error').count(), 0, 'no error: it is kept, not lost');
     await shot(page, '09-queued');
@@ -281,6 +284,7 @@ test('no network: the check-in waits on the phone, survives closing the page, an
     // seconds ago, so a speed flag may stand.)
     assert.ok(!a.flags.includes('clock') && !a.flags.includes('outside'), a.flags.join());
     assert.equal(a.inside, true);
+    assert.equal(a.photos.length, 1, 'its photo waited on the phone too (IndexedDB) and followed it');
     // 3. Offline on an open page, with a photo: sent by itself when the browser is online again.
     await waitLive(page2);
     await context.setOffline(true);
@@ -301,6 +305,15 @@ test('no network: the check-in waits on the phone, survives closing the page, an
     assert.equal(b.photos.length, 1, 'and its photo');
     assert.equal(await page2.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('xc.duty.outbox')).length), 0,
       'the outbox is empty');
+    const photosLeft = await page2.evaluate(() => new Promise((ok, bad) => {
+      const rq = indexedDB.open('xc-duty-outbox');
+      rq.onerror = () => bad(rq.error);
+      rq.onsuccess = () => {
+        const n = rq.result.transaction('photos').objectStore('photos').count();
+        n.onsuccess = () => ok(n.result);
+      };
+    }));
+    assert.equal(photosLeft, 0, 'and so is its photo store');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

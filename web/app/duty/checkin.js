@@ -11,7 +11,7 @@ import { metres } from '../households.js';
 import { locate } from '../leaflet.js';
 import { subscribe, isLive } from './events.js';
 import { learnServerNow, serverNow, setCountyOffset, countyDay, hhmm, dayTime } from './clock.js';
-import { newRef, keep, pending, flush, hasPhoto } from './outbox.js';
+import { newRef, keep, pending, flush } from './outbox.js';
 
 const RECENT_DAYS = 7;                  // the check-in list reaches this far back
 const PHOTO_MAX = 5 * 1024 * 1024;      // the server takes photos up to 5 MiB (JPEG, PNG or WebP)
@@ -215,7 +215,7 @@ function CheckinCard({ userId, skew, tick, live, start, onCheckedIn }) {
     // Into the outbox first, so that a lost connection, or the page closed while sending, keeps it.
     const item = { ref: newRef(), lat: pos.lat, lon: pos.lon, accuracy: Math.round(pos.accuracy * 10) / 10, taken: Date.now() };
     if (note.trim()) item.note = note.trim();
-    keep(userId, item, photo);
+    await keep(userId, item, photo);
     setQueued(pending(userId));
     setNote('');
     setPhoto(null);
@@ -254,7 +254,7 @@ function CheckinCard({ userId, skew, tick, live, start, onCheckedIn }) {
     ${gpsError && html`<p class="error" role="alert" data-testid="checkin-gps-error" data-code=${gpsError}>
       ${t('duty.gps.' + gpsError, t('duty.gps.unavailable'))}</p>`}
     <${ErrorBox} error=${error} testid="checkin-error" />
-    ${queued.length > 0 && html`<${Outbox} items=${queued} skew=${skew} busy=${busy} onRetry=${() => send(null)} />`}
+    ${queued.length > 0 && !busy && html`<${Outbox} items=${queued} skew=${skew} onRetry=${() => send(null)} />`}
     ${done && html`<${CheckinResult} c=${done} />`}
     <${ErrorBox} error=${photoError} testid="checkin-photo-error" />
     <details class="checkin-extra" data-testid="checkin-extra">
@@ -298,14 +298,15 @@ function TodayWindows({ today }) {
 
 // Check-ins kept on the phone until the network is back: when each position was taken (server
 // time, as the page knows it) and what counts (within skew seconds: the time taken).
-function Outbox({ items, skew, busy, onRetry }) {
+// (Not shown while the button's own check-in is on its way: it is not known to be waiting yet.)
+function Outbox({ items, skew, onRetry }) {
   const takenAt = (x) => serverNow() - (Date.now() - x.taken) / 1000;
   return html`<div class="notice warn-box" role="status" data-testid="checkin-queued" data-count=${items.length}>
     <strong>${t('duty.queued', { n: items.length })}</strong>
     <div class="small">${t('duty.queued_how', { min: Math.round(skew / 60) })}</div>
     <ul class="small">${items.map((x) => html`<li key=${x.ref}>${t('duty.queued_one', { at: hhmm(takenAt(x)) })}
-      ${hasPhoto(x.ref) && html` · ${t('duty.queued_photo')}`}</li>`)}</ul>
-    <button type="button" class="btn" data-testid="checkin-retry" disabled=${busy} onClick=${onRetry}>
+      ${x.photo && html` · ${t('duty.queued_photo')}`}</li>`)}</ul>
+    <button type="button" class="btn" data-testid="checkin-retry" onClick=${onRetry}>
       ${t('duty.queued_retry')}</button>
   </div>`;
 }

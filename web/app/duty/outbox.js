@@ -4,12 +4,42 @@
 // the server did store, whose answer was lost on the way, gets that one back instead of a second
 // copy; and how long ago its position was taken (age_s, by the phone's own clock), so it lands at
 // that time if it arrives within the county's clock_skew_s (else it is flagged and placed when
-// received). Photos are too big for localStorage: one stays in memory until its check-in is sent.
+// received). Photos are too big for localStorage: they wait in IndexedDB, and in this page's memory
+// where IndexedDB is refused (some private modes), until their check-in is sent.
 import { api } from '../api.js';
 
 const KEY = 'xc.duty.outbox.';     // + user id
 const MAX_ITEMS = 20;              // a day's worth of attempts; the oldest go first
-const photos = new Map();          // client_ref -> File, this page's life only
+const PHOTO_DB = 'xc-duty-outbox', PHOTO_STORE = 'photos';
+const photos = new Map();          // client_ref -> Blob, this page's life only
+
+// ---- photos: IndexedDB, keyed by client_ref ----------------------------------------------------
+
+let photoDb = null;
+function openPhotos() {
+  photoDb ||= new Promise((ok, bad) => {
+    const rq = indexedDB.open(PHOTO_DB, 1);
+    rq.onupgradeneeded = () => rq.result.createObjectStore(PHOTO_STORE);
+    rq.onsuccess = () => ok(rq.result);
+    rq.onerror = () => bad(rq.error);
+  });
+  return photoDb;
+}
+
+// One request on the photo store; resolves to its result, or undefined when IndexedDB fails.
+async function photoOp(mode, op) {
+  try {
+    const db = await openPhotos();
+    return await new Promise((ok, bad) => {
+      const rq = op(db.transaction(PHOTO_STORE, mode).objectStore(PHOTO_STORE));
+      rq.onsuccess = () => ok(rq.result);
+      rq.onerror = () => bad(rq.error);
+    });
+  } catch { return undefined; }
+}
+const photoSave = (ref, blob) => photoOp('readwrite', (s) => s.put(blob, ref));
+const photoLoad = async (ref) => photos.get(ref) || photoOp('readonly', (s) => s.get(ref));
+const photoDrop = (ref) => { photos.delete(ref); return photoOp('readwrite', (s) => s.delete(ref)); };
 
 // A new random key: 32 hex digits (crypto.getRandomValues works without https, unlike randomUUID).
 export function newRef() {
@@ -32,15 +62,18 @@ function save(userId, items) {
 }
 
 export const pending = (userId) => load(userId);
-// Whether the photo of a waiting check-in is still held (by this page, until it is closed).
-export const hasPhoto = (ref) => photos.has(ref);
 
-// Keep a check-in ({ref, lat, lon, accuracy, note, taken}: taken is Date.now() at the fix) to send later.
-export function keep(userId, item, photo) {
+// Keep a check-in ({ref, lat, lon, accuracy, note, taken}: taken is Date.now() at the fix) and its
+// photo (a File, or null) to send later. Resolves once both are stored.
+export async function keep(userId, item, photo) {
+  if (photo) {
+    item.photo = true;
+    photos.set(item.ref, photo);
+    await photoSave(item.ref, photo);
+  }
   const items = load(userId).filter((x) => x.ref !== item.ref);
   items.push(item);
   save(userId, items.slice(-MAX_ITEMS));
-  if (photo) photos.set(item.ref, photo);
 }
 
 // The body that stores item now.
@@ -66,7 +99,7 @@ export function flush(userId, photoTimeout) {
   if (flushing) return flushing.then(() => flush(userId, photoTimeout));
   const drop = (ref) => {
     save(userId, load(userId).filter((x) => x.ref !== ref));
-    photos.delete(ref);
+    return photoDrop(ref);
   };
   flushing = (async () => {
     const sent = [], dropped = [];
@@ -74,19 +107,22 @@ export function flush(userId, photoTimeout) {
       let c;
       try { c = await api('POST', '/duty/checkins', body(item)); } catch (e) {
         if (retryable(e)) break;
-        drop(item.ref);
+        await drop(item.ref);
         // 409: a resend racing another resend of the same check-in; that one stored it.
         if (e.status !== 409) dropped.push({ item, error: e });
         continue;
       }
-      const photo = photos.get(item.ref);
-      drop(item.ref);
+      const photo = item.photo ? await photoLoad(item.ref) : undefined;
       if (photo && !(c.photos || []).length) {
         try {
           await api('POST', `/duty/checkins/${c.id}/photos`, photo, { type: photo.type || 'application/octet-stream', timeout: photoTimeout });
           c = { ...c, photo_sent: true };
-        } catch (e) { c = { ...c, photo_error: e }; }
+        } catch (e) {
+          if (retryable(e)) break;   // the check-in is stored; its photo goes with the next try
+          c = { ...c, photo_error: e };
+        }
       }
+      await drop(item.ref);
       sent.push({ ref: item.ref, c });
     }
     return { sent, dropped, left: load(userId).length };
