@@ -74,6 +74,7 @@ export async function keep(userId, item, photo) {
   const items = load(userId).filter((x) => x.ref !== item.ref);
   items.push(item);
   save(userId, items.slice(-MAX_ITEMS));
+  await Promise.all(items.slice(0, -MAX_ITEMS).map((x) => photoDrop(x.ref)));   // the oldest, given up
 }
 
 // The body that stores item now.
