@@ -8,6 +8,7 @@
 
 #include "http/http.h"
 #include "audit/audit.h"
+#include "db/db_json.h"
 
 /* common.c */
 /* The half-open range [lo, hi) of tree paths inside the subtree at path
@@ -57,16 +58,10 @@ void where_release(where *w);
 /* One page of a list: `select` ("SELECT ... FROM ...") WHERE w ORDER BY
 ** order, with LIMIT and OFFSET bound after w's values; row makes each row
 ** JSON (ctx passed through; NULL fails the page with 500). NULL on error. */
-typedef json_t *(*api_row_fn)(db_stmt *st, const void *ctx);
 json_t *api_page(req *r, const char *select, const where *w, const char *order, int64_t page, int64_t per_page,
-                 api_row_fn row, const void *ctx);
+                 db_row_fn row, const void *ctx);
 /* SELECT COUNT(*) FROM from WHERE w: the total of a list; -1 on error. */
 int64_t api_count(req *r, const char *from, const where *w);
-/* Every row of the bound statement st through row (as api_page), then
-** db_done(st); NULL on error. */
-json_t *api_rows(req *r, db_stmt *st, api_row_fn row, const void *ctx);
-/* An api_row_fn for rows read by db_row_json: ctx is the string of column types. */
-json_t *api_typed_row(db_stmt *st, const void *types);
 /* The subtree a list covers: the caller's, or ?org_id= inside it (checked). */
 int api_list_path(req *r, char path[256]);
 

@@ -1,6 +1,5 @@
 /* common.c: helpers shared by the API handlers (see api.h). */
 #include "api/api.h"
-#include "db/db_json.h"
 #include "auth/password.h"
 #include "io/table_out.h"
 
@@ -88,7 +87,7 @@ int api_list_path(req *r, char path[256]) {
 }
 
 json_t *api_page(req *r, const char *select, const where *w, const char *order, int64_t page, int64_t per_page,
-                 api_row_fn row, const void *ctx) {
+                 db_row_fn row, const void *ctx) {
     strbuf sql = STRBUF_INIT;
     strbuf_addf(&sql, "%s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d", select, w->sql.buf, order, w->n + 1, w->n + 2);
     db_stmt *st = db_prepare(r->db, sql.buf, &r->err);
@@ -97,29 +96,8 @@ json_t *api_page(req *r, const char *select, const where *w, const char *order, 
     int next = where_bind(w, st);
     db_bind_int(st, next, per_page);
     db_bind_int(st, next + 1, (page - 1) * per_page);
-    return api_rows(r, st, row, ctx);
+    return db_rows(st, row, ctx, &r->err);
 }
-
-json_t *api_rows(req *r, db_stmt *st, api_row_fn row, const void *ctx) {
-    json_t *items = json_array();
-    int rc;
-    while ((rc = db_step(st, &r->err)) == 1) {
-        json_t *j = row(st, ctx);
-        if (!j) {
-            rc = fail(r, 500, "internal", "row");
-            break;
-        }
-        json_array_append_new(items, j);
-    }
-    db_done(st);
-    if (rc < 0) {
-        json_decref(items);
-        return NULL;
-    }
-    return items;
-}
-
-json_t *api_typed_row(db_stmt *st, const void *types) { return db_row_json(st, types); }
 
 void reply_all(req *r, json_t *items) {
     int64_t n = (int64_t)json_array_size(items);

@@ -297,7 +297,7 @@ int h_duty_devices_list(req *r) {
                                                   " LIMIT 200", &r->err);
     if (!st) return -1;
     db_bind_int(st, 1, r->who.user_id);
-    json_t *items = api_rows(r, st, device_row, NULL);
+    json_t *items = db_rows(st, device_row, NULL, &r->err);
     if (!items) return -1;
     reply_all(r, items);
     return 0;

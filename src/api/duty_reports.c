@@ -743,7 +743,7 @@ static json_t *today_open(req *r, const today *T, const char *sql, const char *t
     if (!st) return NULL;
     scope_bind(st, &T->sc);
     db_bind_int(st, 4, TODAY_MAX_OPEN);
-    return api_rows(r, st, api_typed_row, types);
+    return db_rows(st, db_typed_row, types, &r->err);
 }
 
 int h_duty_today(req *r) {

@@ -68,7 +68,7 @@ int h_me_sessions(req *r) {
     if (!st) return -1;
     db_bind_int(st, 1, r->who.user_id);
     db_bind_int(st, 2, r->now - session_idle_limit());
-    json_t *items = api_rows(r, st, session_row, &r->who.session_id);
+    json_t *items = db_rows(st, session_row, &r->who.session_id, &r->err);
     if (!items) return -1;
     reply_all(r, items);
     return 0;
@@ -101,7 +101,7 @@ int h_me_tokens(req *r) {
         "SELECT id, name, created_at, last_used_at FROM api_token WHERE user_id = $1 ORDER BY id", &r->err);
     if (!st) return -1;
     db_bind_int(st, 1, r->who.user_id);
-    json_t *items = api_rows(r, st, token_row, NULL);
+    json_t *items = db_rows(st, token_row, NULL, &r->err);
     if (!items) return -1;
     reply_all(r, items);
     return 0;

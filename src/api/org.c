@@ -23,7 +23,7 @@ int h_org_list(req *r) {
     if (!st) return -1;
     db_bind_text(st, 1, lo);
     db_bind_text(st, 2, hi);
-    json_t *items = api_rows(r, st, org_row, NULL);
+    json_t *items = db_rows(st, org_row, NULL, &r->err);
     if (!items) return -1;
     reply_all(r, items);
     return 0;

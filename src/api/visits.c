@@ -110,7 +110,7 @@ int h_visits_list(req *r) {
                                     " LIMIT 500", &r->err);
     if (!st) return -1;
     db_bind_int(st, 1, req_id(r, 0));
-    json_t *items = api_rows(r, st, visit_row, NULL);
+    json_t *items = db_rows(st, visit_row, NULL, &r->err);
     if (!items) return -1;
     if (visit_photos_attach(r->db, req_id(r, 0), items, &r->err)) {
         json_decref(items);

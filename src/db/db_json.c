@@ -20,17 +20,30 @@ json_t *db_row_json(db_stmt *st, const char *types) {
     return o;
 }
 
+json_t *db_typed_row(db_stmt *st, const void *types) { return db_row_json(st, types); }
+
+json_t *db_rows(db_stmt *st, db_row_fn row, const void *ctx, xerr *e) {
+    json_t *items = json_array();
+    int rc;
+    while ((rc = db_step(st, e)) == 1) {
+        json_t *j = row(st, ctx);
+        if (!j) {
+            rc = xerr_set(e, 500, "internal", "%s", "row");
+            break;
+        }
+        json_array_append_new(items, j);
+    }
+    db_done(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return items;
+}
+
 json_t *db_rows_json(db *d, const char *sql, int64_t id, const char *types, xerr *e) {
     db_stmt *st = db_prepare(d, sql, e);
     if (!st) return NULL;
     db_bind_int(st, 1, id);
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = db_step(st, e)) == 1) json_array_append_new(arr, db_row_json(st, types));
-    db_done(st);
-    if (rc < 0) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    return db_rows(st, db_typed_row, types, e);
 }

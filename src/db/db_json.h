@@ -18,6 +18,15 @@ json_t *db_col_json(db_stmt *st, int col, char type);
 ** in the SQL), one db_col_json() type letter per column in types. */
 json_t *db_row_json(db_stmt *st, const char *types);
 
+/* Makes the current row of st JSON (a new reference); ctx is the caller's. */
+typedef json_t *(*db_row_fn)(db_stmt *st, const void *ctx);
+/* A db_row_fn reading the row with db_row_json: ctx is the string of types. */
+json_t *db_typed_row(db_stmt *st, const void *types);
+
+/* Every row of the bound statement st through row, as an array; then
+** db_done(st). NULL on error, with *e (500 "internal" when row gives NULL). */
+json_t *db_rows(db_stmt *st, db_row_fn row, const void *ctx, xerr *e);
+
 /* Every row of sql, which takes one integer parameter ($1 = id), as an array
 ** of db_row_json() objects; NULL with *e when the query fails. */
 json_t *db_rows_json(db *d, const char *sql, int64_t id, const char *types, xerr *e);

@@ -188,9 +188,6 @@ int64_t checkin_store(db *d, const duty_settings *s, int64_t user_id, const duty
     ** Client buffers points while offline and sends them later: they belong
     ** to when they were taken, not to when they arrived. */
     int clock_off = p->device_time && llabs(p->device_time - now) > s->clock_skew_s;
-    /* (A spot check, though, is answered only by a point the device says it
-    ** took after the request, trusted or not: an old point sent late says
-    ** nothing of where the secretary is now.) */
     c.at = p->device_time && !clock_off ? p->device_time : now;
     c.inside = duty_fence_contains(d, c.org_id, p->lat, p->lon, e);
     int fast = c.inside == -1 ? -1 : too_fast(d, s, user_id, p, c.at, e);
@@ -201,7 +198,11 @@ int64_t checkin_store(db *d, const duty_settings *s, int64_t user_id, const duty
     if (clock_off) flag(&flags, list, "clock");
     c.flags = strbuf_str(&flags);
     id = insert_row(d, p, &c, e);
-    if (id < 0 || spot_on_checkin(d, user_id, id, p->device_time ? p->device_time : now, now, c.inside, answered, e) ||
+    /* A spot check is answered only by a point the device says it took after
+    ** the request, trusted or not: an old point sent late says nothing of
+    ** where the secretary is now. */
+    int64_t taken = p->device_time ? p->device_time : now;
+    if (id < 0 || spot_on_checkin(d, user_id, id, taken, now, c.inside, answered, e) ||
         (p->device_id && touch_device(d, p->device_id, now, e))) {
         id = -1;
         goto done;

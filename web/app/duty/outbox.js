@@ -78,7 +78,7 @@ export async function keep(userId, item, photo) {
 }
 
 // The body that stores item now.
-export function body(item) {
+function body(item) {
   const b = { lat: item.lat, lon: item.lon, client_ref: item.ref, age_s: Math.max(0, Math.round((Date.now() - item.taken) / 1000)) };
   if (typeof item.accuracy === 'number') b.accuracy = item.accuracy;
   if (item.note) b.note = item.note;
@@ -88,7 +88,7 @@ export function body(item) {
 // Whether an error means "try again later": no network, a timeout, the server busy or restarting,
 // or the session ended (the page asks to sign in again, then sends). A 4xx that names what is
 // wrong means the server will never take this check-in.
-export const retryable = (e) => !e.status || e.status >= 500 || e.status === 429 || e.status === 401;
+const retryable = (e) => !e.status || e.status >= 500 || e.status === 429 || e.status === 401;
 
 let flushing = null;
 
